@@ -1,0 +1,40 @@
+import { BttError } from "./errors.ts";
+
+/** Amounts are unsigned integers below 2^256, written in base 10 without leading zeros. */
+export const MAX_AMOUNT = (1n << 256n) - 1n;
+const CANONICAL_AMOUNT = /^(0|[1-9][0-9]{0,77})$/;
+
+export function parseAmount(text: string, what = "amount"): bigint {
+  if (!CANONICAL_AMOUNT.test(text)) {
+    throw new BttError(
+      "INVALID_AMOUNT",
+      `${what} must be a non-negative base-10 integer without leading zeros`,
+      {
+        [what]: text,
+      },
+    );
+  }
+  const value = BigInt(text);
+  if (value > MAX_AMOUNT) throw new BttError("INVALID_AMOUNT", `${what} exceeds 2^256-1`, { [what]: text });
+  return value;
+}
+
+export function checkedAdd(a: bigint, b: bigint): bigint {
+  const sum = a + b;
+  if (sum > MAX_AMOUNT) throw new BttError("INVALID_AMOUNT", "amount overflow: result exceeds 2^256-1");
+  return sum;
+}
+
+/** Minimal big-endian encoding used in state values (zero is the empty string). */
+export function encodeAmount(value: bigint): Uint8Array {
+  if (value < 0n || value > MAX_AMOUNT) throw new BttError("INVALID_AMOUNT", "amount out of range");
+  if (value === 0n) return new Uint8Array(0);
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  return Buffer.from(hex, "hex");
+}
+
+export function decodeAmount(bytes: Uint8Array | undefined): bigint {
+  if (!bytes || bytes.length === 0) return 0n;
+  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`);
+}

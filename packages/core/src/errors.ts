@@ -1,0 +1,64 @@
+/**
+ * Stable error codes of the ledger. The numbers go into tx results (and ABCI
+ * responses), the names into API errors; neither may change once released.
+ */
+export const ErrorCode = {
+  OK: 0,
+  TX_MALFORMED: 1,
+  TX_TOO_LARGE: 2,
+  UNKNOWN_MESSAGE: 3,
+  WRONG_CHAIN_ID: 4,
+  BAD_SIGNATURE: 5,
+  MISSING_PUBLIC_KEY: 6,
+  PUBLIC_KEY_MISMATCH: 7,
+  NONCE_TOO_LOW: 8,
+  NONCE_TOO_HIGH: 9,
+  INSUFFICIENT_FUNDS: 10,
+  INSUFFICIENT_FEE: 11,
+  UNAUTHORIZED: 12,
+  INVALID_AMOUNT: 13,
+  INVALID_ADDRESS: 14,
+  INVALID_MESSAGE: 15,
+  UNKNOWN_DENOM: 16,
+  DUPLICATE_TX: 17,
+  MEMPOOL_FULL: 18,
+  NOT_FOUND: 19,
+  INVALID_GENESIS: 20,
+  INVALID_PARAMS: 21,
+  INTERNAL: 22,
+} as const;
+
+export type ErrorName = keyof typeof ErrorCode;
+export type ErrorNumber = (typeof ErrorCode)[ErrorName];
+
+const namesByNumber = new Map<number, ErrorName>(
+  Object.entries(ErrorCode).map(([name, num]) => [num, name as ErrorName]),
+);
+
+export function errorName(code: number): ErrorName | "UNKNOWN" {
+  return namesByNumber.get(code) ?? "UNKNOWN";
+}
+
+/** An error the ledger reports to a user: a stable code, a message saying what was wrong, details. */
+export class BttError extends Error {
+  readonly code: ErrorName;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorName, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = "BttError";
+    this.code = code;
+    this.details = details;
+  }
+
+  get codeNumber(): number {
+    return ErrorCode[this.code];
+  }
+}
+
+/** Any thrown value as a BttError; unexpected errors become INTERNAL. */
+export function toBttError(err: unknown): BttError {
+  if (err instanceof BttError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new BttError("INTERNAL", message);
+}

@@ -1,0 +1,193 @@
+import {
+  addressBytes,
+  addressOf,
+  BttError,
+  bytesEqual,
+  type DecodedTx,
+  moduleAddress,
+  type PublicKey,
+  PublicKeySchema,
+  parseAmount,
+  validatePublicKey,
+  validateTxBody,
+} from "@btt/core";
+import { toBinary } from "@bufbuild/protobuf";
+import { ledgerEvent } from "../framework/events.ts";
+import type { Context } from "../framework/module.ts";
+import type { DecodedMessage, MessageRouter } from "../framework/router.ts";
+import type { KVStore } from "../framework/store.ts";
+import type { BankKeeperForFees } from "./expected-keepers.ts";
+import type { AuthKeeper } from "./keeper.ts";
+import { type AuthParamsStore, requiredFee } from "./params.ts";
+
+export const FEE_COLLECTOR = moduleAddress("fee_collector");
+
+/** What the checks established about a transaction, for signature verification and for `apply`. */
+export interface AnteOutcome {
+  readonly sender: string;
+  readonly nonce: bigint;
+  readonly fee: bigint;
+  readonly feeDenom: string;
+  /** The key that must have signed: the stored one, or the one the tx introduces. */
+  readonly publicKey: PublicKey;
+  /** True when the tx introduces the account's key, which `apply` then stores. */
+  readonly introducesKey: boolean;
+  readonly messages: readonly DecodedMessage[];
+}
+
+/** How far ahead of the account's nonce a tx may be: 0 in a block, the sender's pending txs in the mempool. */
+export interface NonceWindow {
+  readonly ahead: bigint;
+}
+
+/**
+ * The checks every transaction passes before its messages run (chain id, shape, key,
+ * nonce, fee, funds for the fee), and the fee and nonce effects that stay even when a
+ * message fails. Signature verification is the caller's, with `outcome.publicKey`.
+ */
+export class AnteHandler {
+  constructor(
+    private readonly chainId: string,
+    private readonly auth: AuthKeeper,
+    private readonly params: AuthParamsStore,
+    private readonly bank: BankKeeperForFees,
+    private readonly router: MessageRouter,
+  ) {}
+
+  /** Reads state, writes nothing; throws a BttError naming the first problem. */
+  check(kv: KVStore, decoded: DecodedTx, window: NonceWindow = { ahead: 0n }): AnteOutcome {
+    const { body, tx } = decoded;
+    const params = this.params.read(kv);
+    if (decoded.bytes.length > params.maxTxBytes) {
+      throw new BttError(
+        "TX_TOO_LARGE",
+        `transaction has ${decoded.bytes.length} bytes; the limit is ${params.maxTxBytes}`,
+      );
+    }
+    if (body.chainId !== this.chainId) {
+      throw new BttError(
+        "WRONG_CHAIN_ID",
+        `transaction is for chain "${body.chainId}", this is "${this.chainId}"`,
+        {
+          expected: this.chainId,
+          got: body.chainId,
+        },
+      );
+    }
+    validateTxBody(body, params);
+    addressBytes(body.sender, "sender");
+    const messages = body.messages.map((m, i) => this.router.decode(m, body.sender, i));
+
+    const account = this.auth.account(kv, body.sender);
+    const { publicKey, introducesKey } = this.signerKey(body.sender, account?.publicKey, tx.publicKey);
+
+    const expected = account?.nonce ?? 0n;
+    if (body.nonce < expected) {
+      throw new BttError(
+        "NONCE_TOO_LOW",
+        `nonce ${body.nonce} was already used; the next nonce is ${expected}`,
+        {
+          expected: expected.toString(),
+          got: body.nonce.toString(),
+        },
+      );
+    }
+    if (body.nonce > expected + window.ahead) {
+      throw new BttError(
+        "NONCE_TOO_HIGH",
+        `nonce ${body.nonce} is ahead; the next nonce is ${expected + window.ahead}`,
+        {
+          expected: (expected + window.ahead).toString(),
+          got: body.nonce.toString(),
+        },
+      );
+    }
+
+    const fee = parseAmount(body.fee!.amount, "fee");
+    if (body.fee!.denom !== params.feeDenom) {
+      throw new BttError("INSUFFICIENT_FEE", `fees are paid in ${params.feeDenom}, not ${body.fee!.denom}`);
+    }
+    const minimum = requiredFee(
+      params,
+      decoded.bytes.length,
+      body.messages.map((m) => m.type),
+    );
+    if (fee < minimum) {
+      throw new BttError(
+        "INSUFFICIENT_FEE",
+        `fee ${fee}${params.feeDenom} is below the required ${minimum}${params.feeDenom}`,
+        {
+          required: minimum.toString(),
+          offered: fee.toString(),
+        },
+      );
+    }
+    const balance = this.bank.balance(kv, body.sender, params.feeDenom);
+    if (balance < fee) {
+      throw new BttError(
+        "INSUFFICIENT_FUNDS",
+        `${body.sender} has ${balance}${params.feeDenom}, the fee is ${fee}`,
+        {
+          address: body.sender,
+          available: balance.toString(),
+          required: fee.toString(),
+        },
+      );
+    }
+    return {
+      sender: body.sender,
+      nonce: body.nonce,
+      fee,
+      feeDenom: params.feeDenom,
+      publicKey,
+      introducesKey,
+      messages,
+    };
+  }
+
+  /** Charges the fee, advances the nonce and records a newly introduced key. */
+  apply(ctx: Context, outcome: AnteOutcome): void {
+    this.bank.send(
+      ctx,
+      outcome.sender,
+      FEE_COLLECTOR,
+      [{ denom: outcome.feeDenom, amount: outcome.fee }],
+      false,
+    );
+    const stored = outcome.introducesKey
+      ? outcome.publicKey
+      : this.auth.account(ctx.kv, outcome.sender)?.publicKey;
+    this.auth.setAccount(ctx.kv, outcome.sender, stored, outcome.nonce + 1n);
+    ctx.emit(ledgerEvent("auth/fee", { payer: outcome.sender, amount: `${outcome.fee}${outcome.feeDenom}` }));
+  }
+
+  private signerKey(
+    sender: string,
+    stored: PublicKey | undefined,
+    offered: PublicKey | undefined,
+  ): { publicKey: PublicKey; introducesKey: boolean } {
+    if (offered) {
+      validatePublicKey(offered);
+      if (addressOf(offered) !== sender) {
+        throw new BttError(
+          "PUBLIC_KEY_MISMATCH",
+          `the transaction's public key does not belong to ${sender}`,
+        );
+      }
+      if (stored && !bytesEqual(toBinary(PublicKeySchema, stored), toBinary(PublicKeySchema, offered))) {
+        throw new BttError(
+          "PUBLIC_KEY_MISMATCH",
+          `the transaction's public key differs from ${sender}'s key`,
+        );
+      }
+      return { publicKey: stored ?? offered, introducesKey: !stored };
+    }
+    if (!stored) {
+      throw new BttError(
+        "MISSING_PUBLIC_KEY",
+        `${sender} has no key on chain yet: its first transaction must include its public key`,
+      );
+    }
+    return { publicKey: stored, introducesKey: false };
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./events.ts";
+export * from "./fields.ts";
+export * from "./module.ts";
+export * from "./params.ts";
+export * from "./store.ts";

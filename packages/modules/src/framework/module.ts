@@ -1,0 +1,85 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { EventSink, LedgerEvent } from "./events.ts";
+import type { KVStore } from "./store.ts";
+
+/** What every block-level and transaction-level call can see. Consensus code: no clock but `timeMs`. */
+export interface BlockInfo {
+  readonly chainId: string;
+  readonly height: bigint;
+  /** Block time in ms since the Unix epoch, as agreed by consensus (never the local clock). */
+  readonly timeMs: bigint;
+  readonly proposer: string;
+}
+
+export interface Context {
+  readonly block: BlockInfo;
+  /** The whole state as this call sees it; keepers derive their own prefixed view. */
+  readonly kv: KVStore;
+  readonly emit: EventSink;
+}
+
+export interface TxContext extends Context {
+  /** The transaction's signer: every message acts on its behalf. */
+  readonly sender: string;
+  readonly txHash: Uint8Array;
+}
+
+/** A message type a module handles: decode (by schema), stateless validation, execution. */
+export interface MessageType<Desc extends DescMessage = DescMessage> {
+  /** `<module>/<Name>`, the `type` field of a tx's Msg. */
+  readonly type: string;
+  readonly schema: Desc;
+  /** Stateless checks; throws a BttError saying what is wrong. */
+  validate(message: MessageShape<Desc>, sender: string): void;
+  /** Executes against state; throws a BttError to fail (its writes are then dropped). */
+  execute(ctx: TxContext, message: MessageShape<Desc>): void;
+}
+
+/** A message type bound to its schema, so a module's list can hold several kinds. */
+export function messageType<Desc extends DescMessage>(def: MessageType<Desc>): MessageType {
+  return def as unknown as MessageType;
+}
+
+/** A read-only query: JSON parameters in, JSON-ready value out. */
+export interface QueryType {
+  /** The query's name within its module, e.g. "balance". */
+  readonly name: string;
+  readonly description: string;
+  handle(ctx: QueryContext, params: Record<string, string>): unknown;
+}
+
+export interface QueryContext {
+  readonly kv: KVStore;
+  readonly height: bigint;
+}
+
+export interface ModuleGenesis<G> {
+  defaultGenesis(): G;
+  /** Checks a genesis section (parsed JSON) and returns it typed; throws INVALID_GENESIS. */
+  validateGenesis(raw: unknown): G;
+  initGenesis(ctx: Context, genesis: G): void;
+  exportGenesis(ctx: Context): G;
+}
+
+/** A named check over the whole state that must always hold (e.g. supply = sum of balances). */
+export interface Invariant {
+  readonly name: string;
+  /** Returns a description of the violation, or undefined when it holds. */
+  check(kv: KVStore): string | undefined;
+}
+
+/**
+ * A module: owns the state under `<name>/`, its messages, queries, genesis and
+ * parameters, and block hooks. Other modules reach it only through its keeper.
+ */
+export interface Module<G = unknown> {
+  readonly name: string;
+  readonly messages: readonly MessageType[];
+  readonly queries: readonly QueryType[];
+  readonly genesis: ModuleGenesis<G>;
+  readonly invariants?: readonly Invariant[];
+  beginBlock?(ctx: Context): void;
+  endBlock?(ctx: Context): void;
+}
+
+export type { LedgerEvent };

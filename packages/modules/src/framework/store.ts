@@ -1,0 +1,136 @@
+/**
+ * Key-value views of the state. Execution reads and writes through layers:
+ * committed state ← block branch ← transaction branch, so a failed transaction's
+ * writes are dropped without touching the block, and the block's writes reach the
+ * authenticated tree only at commit.
+ */
+export interface KVStore {
+  get(key: Uint8Array): Uint8Array | undefined;
+  set(key: Uint8Array, value: Uint8Array): void;
+  delete(key: Uint8Array): void;
+  /** Entries whose key starts with `prefix`, in ascending byte order. */
+  iterate(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]>;
+}
+
+/** The read side of the committed state (implemented by @btt/state's AuthenticatedState). */
+export interface CommittedReader {
+  get(key: Uint8Array): Uint8Array | undefined;
+  iteratePrefix(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]>;
+}
+
+// Map keys are byte strings: latin1 maps each byte to one char, so order and identity are preserved.
+const keyId = (key: Uint8Array): string =>
+  Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+const keyOf = (id: string): Uint8Array => Buffer.from(id, "latin1");
+
+/** A read-only store over committed state; writes are a programming error. */
+export class CommittedStore implements KVStore {
+  constructor(private readonly reader: CommittedReader) {}
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.reader.get(key);
+  }
+  set(): void {
+    throw new Error("committed state is read-only; write through a branch");
+  }
+  delete(): void {
+    throw new Error("committed state is read-only; write through a branch");
+  }
+  iterate(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]> {
+    return this.reader.iteratePrefix(prefix);
+  }
+}
+
+/** A write-back cache over a parent store: reads fall through, writes stay until `writeToParent`. */
+export class BranchStore implements KVStore {
+  // undefined marks a deletion.
+  private readonly writes = new Map<string, Uint8Array | undefined>();
+
+  constructor(private readonly parent: KVStore) {}
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const id = keyId(key);
+    if (this.writes.has(id)) return this.writes.get(id);
+    return this.parent.get(key);
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.writes.set(keyId(key), value);
+  }
+
+  delete(key: Uint8Array): void {
+    this.writes.set(keyId(key), undefined);
+  }
+
+  *iterate(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]> {
+    const prefixId = keyId(prefix);
+    const merged = new Map<string, Uint8Array | undefined>();
+    for (const [key, value] of this.parent.iterate(prefix)) merged.set(keyId(key), value);
+    for (const [id, value] of this.writes) if (id.startsWith(prefixId)) merged.set(id, value);
+    const ids = [...merged.keys()].sort(compareByteStrings);
+    for (const id of ids) {
+      const value = merged.get(id);
+      if (value !== undefined) yield [keyOf(id), value];
+    }
+  }
+
+  /** Applies this branch's writes to its parent, in the order they were made. */
+  writeToParent(): void {
+    for (const [id, value] of this.writes) {
+      if (value === undefined) this.parent.delete(keyOf(id));
+      else this.parent.set(keyOf(id), value);
+    }
+    this.writes.clear();
+  }
+
+  /** The writes of this branch: what the block commits to the authenticated state. */
+  changes(): Array<[Uint8Array, Uint8Array | undefined]> {
+    return [...this.writes].map(([id, value]) => [keyOf(id), value]);
+  }
+
+  get size(): number {
+    return this.writes.size;
+  }
+}
+
+function compareByteStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A module's view of the state: every key is prefixed with `<module>/`. */
+export class PrefixStore implements KVStore {
+  private readonly prefix: Uint8Array;
+
+  constructor(
+    private readonly inner: KVStore,
+    moduleName: string,
+  ) {
+    this.prefix = Buffer.from(`${moduleName}/`, "utf8");
+  }
+
+  private full(key: Uint8Array): Uint8Array {
+    const out = Buffer.allocUnsafe(this.prefix.length + key.length);
+    out.set(this.prefix, 0);
+    out.set(key, this.prefix.length);
+    return out;
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.inner.get(this.full(key));
+  }
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.inner.set(this.full(key), value);
+  }
+  delete(key: Uint8Array): void {
+    this.inner.delete(this.full(key));
+  }
+  *iterate(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]> {
+    for (const [key, value] of this.inner.iterate(this.full(prefix))) {
+      yield [key.subarray(this.prefix.length), value];
+    }
+  }
+}
+
+/** The full state key of a module's key, as stored in the authenticated tree. */
+export function moduleKey(moduleName: string, key: Uint8Array): Uint8Array {
+  return Buffer.concat([Buffer.from(`${moduleName}/`, "utf8"), key]);
+}
