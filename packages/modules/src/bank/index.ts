@@ -6,6 +6,7 @@ import { bankMessages } from "./msgs.ts";
 import { BankParamsStore } from "./params.ts";
 import { bankQueries } from "./queries.ts";
 
+export { bankMsg } from "./builders.ts";
 export { type Amount, type DenomMetadata, formatCoins, parseCoins } from "./denoms.ts";
 export { type BankGenesis, BTT_DENOM } from "./genesis.ts";
 export { BankKeeper } from "./keeper.ts";

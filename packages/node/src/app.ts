@@ -1,0 +1,167 @@
+import { BttError, type DecodedTx, ErrorCode, signatureChecks, toBttError, verifySingleKey } from "@btt/core";
+import {
+  type AnteHandler,
+  type AnteOutcome,
+  type AuthModule,
+  type BankModule,
+  type BlockInfo,
+  BranchStore,
+  type Context,
+  createAuthModule,
+  createBankModule,
+  type KVStore,
+  type LedgerEvent,
+  MessageRouter,
+  type Module,
+  type NonceWindow,
+} from "@btt/modules";
+
+/** A transaction as the executor receives it: decoded, and verified if the mempool already did it. */
+export interface BlockTx {
+  readonly decoded: DecodedTx;
+  readonly signatureVerified: boolean;
+}
+
+export interface ExecutedTx {
+  readonly code: number;
+  readonly log: string;
+  readonly events: LedgerEvent[];
+  /** Fee charged in the fee denomination (0 when the tx was rejected before its fee). */
+  readonly fee: bigint;
+  /** Accounts the tx touched (sender, recipients…), for the per-account index. */
+  readonly accounts: string[];
+}
+
+export interface BlockExecution {
+  readonly txs: ExecutedTx[];
+  readonly beginBlockEvents: LedgerEvent[];
+  readonly endBlockEvents: LedgerEvent[];
+  /** The block's state writes, for the authenticated tree (undefined = delete). */
+  readonly changes: Array<[Uint8Array, Uint8Array | undefined]>;
+}
+
+/** Event attributes that name an account: the per-account tx index follows them. */
+const ACCOUNT_ATTRIBUTES = new Set(["sender", "recipient", "payer", "minter", "burner", "owner", "grantee"]);
+
+/**
+ * The state machine: modules, message routing, the ante checks and block execution.
+ * It knows nothing of consensus or storage: drivers hand it blocks, it hands back writes.
+ */
+export class Application {
+  readonly auth: AuthModule;
+  readonly bank: BankModule;
+  readonly modules: readonly Module[];
+  readonly router: MessageRouter;
+  readonly ante: AnteHandler;
+
+  constructor(readonly chainId: string) {
+    this.bank = createBankModule();
+    this.auth = createAuthModule(this.bank.keeper);
+    // Genesis runs in this order: balances before anything that escrows them.
+    this.modules = [this.auth, this.bank];
+    this.router = new MessageRouter(this.modules);
+    this.ante = this.auth.createAnteHandler(chainId, this.router);
+  }
+
+  module(name: string): Module {
+    const found = this.modules.find((m) => m.name === name);
+    if (!found) throw new BttError("NOT_FOUND", `no module named "${name}"`);
+    return found;
+  }
+
+  /** Validates every module's genesis section, filling in defaults for missing ones. */
+  validateAppState(raw: Record<string, unknown>): Record<string, unknown> {
+    const known = new Set(this.modules.map((m) => m.name));
+    for (const name of Object.keys(raw)) {
+      if (!known.has(name))
+        throw new BttError("INVALID_GENESIS", `app_state has a section for unknown module "${name}"`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const m of this.modules) {
+      out[m.name] = m.genesis.validateGenesis(raw[m.name] ?? m.genesis.defaultGenesis());
+    }
+    return out;
+  }
+
+  /** Mempool admission: the ante checks against committed state, nothing written. */
+  checkTx(kv: KVStore, decoded: DecodedTx, window: NonceWindow): AnteOutcome {
+    return this.ante.check(kv, decoded, window);
+  }
+
+  /**
+   * Executes one block over `committed`. With `appState`, the genesis state is written
+   * first (the first block carries it). Returns results and the block's state writes.
+   */
+  executeBlock(
+    committed: KVStore,
+    block: BlockInfo,
+    txs: readonly BlockTx[],
+    appState?: Record<string, unknown>,
+  ): BlockExecution {
+    const state = new BranchStore(committed);
+    const beginBlockEvents: LedgerEvent[] = [];
+    const blockCtx = (events: LedgerEvent[]): Context => ({ block, kv: state, emit: (e) => events.push(e) });
+
+    if (appState) {
+      for (const m of this.modules) m.genesis.initGenesis(blockCtx(beginBlockEvents), appState[m.name]);
+    }
+    for (const m of this.modules) m.beginBlock?.(blockCtx(beginBlockEvents));
+    const executed = txs.map((tx) => this.executeTx(state, block, tx));
+    const endBlockEvents: LedgerEvent[] = [];
+    for (const m of this.modules) m.endBlock?.(blockCtx(endBlockEvents));
+    return { txs: executed, beginBlockEvents, endBlockEvents, changes: state.changes() };
+  }
+
+  private executeTx(state: BranchStore, block: BlockInfo, tx: BlockTx): ExecutedTx {
+    const events: LedgerEvent[] = [];
+    const sender = tx.decoded.body.sender;
+    let outcome: AnteOutcome;
+    try {
+      outcome = this.ante.check(state, tx.decoded);
+      if (!tx.signatureVerified && !verifyInline(outcome, tx.decoded)) {
+        throw new BttError("BAD_SIGNATURE", "signature does not verify against the account's key");
+      }
+    } catch (err) {
+      // Rejected before the fee: nothing changes, not even the nonce.
+      return failed(err, [], 0n, [sender]);
+    }
+
+    const emit = (e: LedgerEvent) => events.push(e);
+    this.ante.apply({ block, kv: state, emit }, outcome);
+    const messages = new BranchStore(state);
+    const ctx = { block, kv: messages, emit, sender, txHash: tx.decoded.hash };
+    const feeEvents = events.length;
+    try {
+      for (const m of outcome.messages) m.handler.execute(ctx, m.value);
+      messages.writeToParent();
+    } catch (err) {
+      // The messages' writes and events are dropped; the fee and nonce stay.
+      return failed(err, events.slice(0, feeEvents), outcome.fee, [sender]);
+    }
+    return { code: ErrorCode.OK, log: "", events, fee: outcome.fee, accounts: accountsOf(sender, events) };
+  }
+}
+
+function verifyInline(outcome: AnteOutcome, decoded: DecodedTx): boolean {
+  try {
+    const { checks } = signatureChecks(outcome.publicKey, decoded.tx.signature);
+    return checks.every((c) => verifySingleKey(c.kind, c.publicKey, decoded.signBytes, c.signature));
+  } catch {
+    return false;
+  }
+}
+
+function failed(err: unknown, events: LedgerEvent[], fee: bigint, accounts: string[]): ExecutedTx {
+  const e = toBttError(err);
+  return { code: e.codeNumber, log: e.message, events, fee, accounts };
+}
+
+function accountsOf(sender: string, events: readonly LedgerEvent[]): string[] {
+  const out = [sender];
+  for (const e of events) {
+    for (const a of e.attributes) {
+      if (ACCOUNT_ATTRIBUTES.has(a.key) && !out.includes(a.value)) out.push(a.value);
+    }
+  }
+  return out;
+}

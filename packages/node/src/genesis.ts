@@ -1,0 +1,109 @@
+import { readFileSync } from "node:fs";
+import { addressOf, BttError, PublicKeySchema, type Signer, validatePublicKey } from "@btt/core";
+import { BTT_DENOM, DEFAULT_AUTH_PARAMS, JsonFields } from "@btt/modules";
+import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import type { Application } from "./app.ts";
+
+/** The genesis file: the chain's identity, its first validators and every module's initial state. */
+export interface GenesisDoc {
+  chain_id: string;
+  /** RFC 3339 time; the first block's time is later than this. */
+  genesis_time: string;
+  validators: Array<{ name: string; address: string; public_key: JsonValue; power: string }>;
+  app_state: Record<string, unknown>;
+}
+
+export const CHAIN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/;
+
+/** Parses and checks a genesis document, including every module's section. */
+export function validateGenesis(raw: unknown, makeApp: (chainId: string) => Application): GenesisDoc {
+  const f = new JsonFields("INVALID_GENESIS", "genesis");
+  const o = f.object(raw);
+  const chainId = f.string(o, "chain_id");
+  f.check(CHAIN_ID_PATTERN.test(chainId), `must match ${CHAIN_ID_PATTERN.source}`, "chain_id");
+  const genesisTime = f.string(o, "genesis_time");
+  f.check(!Number.isNaN(Date.parse(genesisTime)), "must be an RFC 3339 time", "genesis_time");
+  const validators = f.array(o, "validators").map((v, i) => {
+    const vf = f.at("validators").at(i);
+    const vo = vf.object(v);
+    const address = vf.string(vo, "address");
+    let key: ReturnType<typeof fromJson<typeof PublicKeySchema>> | undefined;
+    try {
+      key = fromJson(PublicKeySchema, vo.public_key as JsonValue);
+      validatePublicKey(key);
+    } catch (err) {
+      vf.check(false, `is not a public key: ${(err as Error).message}`, "public_key");
+    }
+    vf.check(
+      key!.key.case === "ed25519",
+      "must be an Ed25519 key (consensus keys are Ed25519)",
+      "public_key",
+    );
+    vf.check(addressOf(key!) === address, "does not match public_key", "address");
+    const power = vf.amount(vo, "power");
+    vf.check(power > 0n, "must be positive", "power");
+    return {
+      name: vf.string(vo, "name", ""),
+      address,
+      public_key: vo.public_key as JsonValue,
+      power: power.toString(),
+    };
+  });
+  f.check(validators.length > 0, "must list at least one validator", "validators");
+  const app = makeApp(chainId);
+  const appState = app.validateAppState(f.object(o.app_state ?? {}));
+  return { chain_id: chainId, genesis_time: genesisTime, validators, app_state: appState };
+}
+
+export function readGenesisFile(path: string, makeApp: (chainId: string) => Application): GenesisDoc {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new BttError("INVALID_GENESIS", `cannot read genesis file ${path}: ${(err as Error).message}`);
+  }
+  return validateGenesis(raw, makeApp);
+}
+
+export interface DevGenesisOptions {
+  chainId: string;
+  genesisTime: string;
+  validator: Signer;
+  /** Accounts funded at genesis, with their balance in ubtt. */
+  funded: Array<{ signer: Signer; ubtt: bigint }>;
+  /** Accounts allowed to mint and burn BTT (none on a production chain). */
+  minters?: string[];
+}
+
+/** A genesis for development: one validator, funded demo accounts, default parameters. */
+export function createDevGenesis(opts: DevGenesisOptions): GenesisDoc {
+  return {
+    chain_id: opts.chainId,
+    genesis_time: opts.genesisTime,
+    validators: [
+      {
+        name: "dev-validator",
+        address: opts.validator.address,
+        public_key: toJson(PublicKeySchema, opts.validator.publicKey),
+        power: "1",
+      },
+    ],
+    app_state: {
+      auth: {
+        params: DEFAULT_AUTH_PARAMS,
+        accounts: opts.funded.map(({ signer }) => ({
+          address: signer.address,
+          public_key: toJson(PublicKeySchema, signer.publicKey),
+        })),
+      },
+      bank: {
+        params: { send_enabled: true },
+        denoms: [{ ...BTT_DENOM, minters: opts.minters ?? [] }],
+        balances: opts.funded.map(({ signer, ubtt }) => ({
+          address: signer.address,
+          coins: [{ denom: "ubtt", amount: ubtt.toString() }],
+        })),
+      },
+    },
+  };
+}
