@@ -9,6 +9,7 @@ import {
   type Context,
   createAuthModule,
   createBankModule,
+  type DecodedMessage,
   type KVStore,
   type LedgerEvent,
   MessageRouter,
@@ -20,6 +21,8 @@ import {
 export interface BlockTx {
   readonly decoded: DecodedTx;
   readonly signatureVerified: boolean;
+  /** The messages as the mempool decoded and validated them (stateless work not to repeat). */
+  readonly messages?: readonly DecodedMessage[];
 }
 
 export interface ExecutedTx {
@@ -117,7 +120,7 @@ export class Application {
     const sender = tx.decoded.body.sender;
     let outcome: AnteOutcome;
     try {
-      outcome = this.ante.check(state, tx.decoded);
+      outcome = this.ante.check(state, tx.decoded, undefined, tx.messages);
       if (!tx.signatureVerified && !verifyInline(outcome, tx.decoded)) {
         throw new BttError("BAD_SIGNATURE", "signature does not verify against the account's key");
       }

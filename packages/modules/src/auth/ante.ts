@@ -54,8 +54,16 @@ export class AnteHandler {
     private readonly router: MessageRouter,
   ) {}
 
-  /** Reads state, writes nothing; throws a BttError naming the first problem. */
-  check(kv: KVStore, decoded: DecodedTx, window: NonceWindow = { ahead: 0n }): AnteOutcome {
+  /**
+   * Reads state, writes nothing; throws a BttError naming the first problem. `decodedMessages`
+   * (from an earlier check of the same tx, e.g. at mempool admission) skips the stateless decoding.
+   */
+  check(
+    kv: KVStore,
+    decoded: DecodedTx,
+    window: NonceWindow = { ahead: 0n },
+    decodedMessages?: readonly DecodedMessage[],
+  ): AnteOutcome {
     const { body, tx } = decoded;
     const params = this.params.read(kv);
     if (decoded.bytes.length > params.maxTxBytes) {
@@ -76,7 +84,7 @@ export class AnteHandler {
     }
     validateTxBody(body, params);
     addressBytes(body.sender, "sender");
-    const messages = body.messages.map((m, i) => this.router.decode(m, body.sender, i));
+    const messages = decodedMessages ?? body.messages.map((m, i) => this.router.decode(m, body.sender, i));
 
     const account = this.auth.account(kv, body.sender);
     const { publicKey, introducesKey } = this.signerKey(body.sender, account?.publicKey, tx.publicKey);
