@@ -1,0 +1,172 @@
+// Throughput of the full path in one process: pre-signed Ed25519 transfers from 10,000 funded
+// accounts are submitted at a fixed rate (decode, ante checks, signature verification in worker
+// threads, mempool), and the solo driver commits 1-second blocks (execution, state tree, block
+// store, one durable LMDB transaction per block). Prints one JSON line last.
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createTxBody, ed25519Signer, encodeTx, sha256, signTx, toHex, txHash } from "@btt/core";
+import { bankMsg } from "@btt/modules";
+import { BttNode, createDevGenesis, SoloDriver } from "@btt/node";
+
+const { values } = parseArgs({
+  options: {
+    accounts: { type: "string", default: "10000" },
+    rate: { type: "string", default: "12000" },
+    seconds: { type: "string", default: "15" },
+    "block-ms": { type: "string", default: "1000" },
+    "verify-threads": { type: "string" },
+    "keep-recent": { type: "string", default: "100" },
+    /** Write a CPU profile of the measured phase (main thread) to this file. */
+    profile: { type: "string" },
+  },
+});
+const ACCOUNTS = Number(values.accounts);
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const BLOCK_MS = Number(values["block-ms"]);
+const TOTAL = RATE * SECONDS;
+const FEE = 10_000n;
+
+const dir = mkdtempSync(join(tmpdir(), "btt-bench-tps-"));
+const progress = (msg: string) => console.error(`[bench:tps] ${msg}`);
+
+function dirBytes(path: string): number {
+  let total = 0;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const p = join(path, entry.name);
+    total += entry.isDirectory() ? dirBytes(p) : statSync(p).blocks * 512;
+  }
+  return total;
+}
+
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return { stop: async () => (await session.post("Profiler.stop")).profile };
+}
+
+progress(`creating ${ACCOUNTS} accounts`);
+const signers = Array.from({ length: ACCOUNTS }, (_, i) =>
+  ed25519Signer(sha256(Buffer.from(`bench-account-${i}`))),
+);
+const validator = ed25519Signer(sha256(Buffer.from("bench-validator")));
+const genesis = createDevGenesis({
+  chainId: "btt-bench-1",
+  genesisTime: "2026-01-01T00:00:00Z",
+  validator,
+  funded: signers.map((signer) => ({ signer, ubtt: 1_000_000_000_000n })),
+});
+
+progress(`pre-signing ${TOTAL} transfers`);
+const txs: Uint8Array[] = new Array(TOTAL);
+const nonces = new Array<bigint>(ACCOUNTS).fill(0n);
+let seed = 12345;
+for (let i = 0; i < TOTAL; i++) {
+  const from = i % ACCOUNTS;
+  seed = (seed * 1103515245 + 12345) >>> 0;
+  const to = (from + 1 + (seed % (ACCOUNTS - 1))) % ACCOUNTS;
+  const body = createTxBody({
+    chainId: genesis.chain_id,
+    sender: signers[from]!.address,
+    nonce: nonces[from]!++,
+    fee: { denom: "ubtt", amount: FEE },
+    messages: [bankMsg.send(signers[to]!.address, [{ denom: "ubtt", amount: BigInt(1 + (seed % 1000)) }])],
+  });
+  txs[i] = encodeTx(signTx(body, signers[from]!, false));
+}
+
+const node = new BttNode({
+  dataDir: join(dir, "data"),
+  genesis,
+  keepRecent: Number(values["keep-recent"]),
+  mempool: { maxTxs: 1_000_000, maxBytes: 1 << 30, maxTxBytes: 1 << 17 },
+  ...(values["verify-threads"] === undefined ? {} : { verifyThreads: Number(values["verify-threads"]) }),
+});
+const driver = new SoloDriver(node, {
+  blockIntervalMs: BLOCK_MS,
+  limits: { maxTxs: 100_000, maxBytes: 64 * 1024 * 1024 },
+  proposer: validator.address,
+});
+driver.produce(); // block 1 carries the genesis state
+const bytesAtStart = dirBytes(join(dir, "data"));
+
+const submittedAt = new Map<string, number>();
+const latencies: number[] = [];
+let committed = 0;
+let lastCommitAt = 0;
+let maxRss = 0;
+const blockSizes: number[] = [];
+node.onBlock((b) => {
+  const now = performance.now();
+  for (const tx of b.block.txs) {
+    const id = toHex(txHash(tx));
+    const at = submittedAt.get(id);
+    if (at !== undefined) {
+      latencies.push(now - at);
+      submittedAt.delete(id);
+    }
+  }
+  committed += b.block.txs.length;
+  blockSizes.push(b.block.txs.length);
+  lastCommitAt = now;
+  maxRss = Math.max(maxRss, process.memoryUsage().rss);
+});
+
+let rejected = 0;
+let firstRejection = "";
+const profiler = values.profile ? await startProfile() : undefined;
+progress(`submitting ${RATE} tx/s for ${SECONDS} s`);
+driver.start();
+const startedAt = performance.now();
+const cpuAtStart = process.cpuUsage();
+let next = 0;
+await new Promise<void>((resolve) => {
+  const tick = () => {
+    const due = Math.min(TOTAL, Math.floor(((performance.now() - startedAt) / 1000) * RATE));
+    for (; next < due; next++) {
+      const bytes = txs[next]!;
+      submittedAt.set(toHex(txHash(bytes)), performance.now());
+      node.submit(bytes).catch((err) => {
+        rejected++;
+        firstRejection ||= String(err.message);
+      });
+    }
+    if (next < TOTAL) setTimeout(tick, 5);
+    else resolve();
+  };
+  tick();
+});
+// Let the last submissions commit.
+const deadline = performance.now() + 20_000;
+while (committed + rejected < TOTAL && performance.now() < deadline)
+  await new Promise((r) => setTimeout(r, 50));
+driver.stop();
+const cpu = process.cpuUsage(cpuAtStart);
+progress(`process CPU per committed tx: ${Math.round((cpu.user + cpu.system) / Math.max(1, committed))} µs`);
+if (profiler) writeFileSync(values.profile!, JSON.stringify(await profiler.stop()));
+
+const elapsedS = (lastCommitAt - startedAt) / 1000;
+latencies.sort((a, b) => a - b);
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+const bytesPerTx = (dirBytes(join(dir, "data")) - bytesAtStart) / Math.max(1, committed);
+await node.close();
+rmSync(dir, { recursive: true, force: true });
+progress(
+  `blocks: ${blockSizes.join(" ")}; rejected ${rejected}${firstRejection ? ` (first: ${firstRejection})` : ""}`,
+);
+console.log(
+  JSON.stringify({
+    tps: Math.round(committed / elapsedS),
+    p50_ms: Math.round(pct(50)),
+    p99_ms: Math.round(pct(99)),
+    bytes_per_tx: Math.round(bytesPerTx),
+    rss_mb: Math.round(maxRss / 1024 / 1024),
+    txs: committed,
+  }),
+);

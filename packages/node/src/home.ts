@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { BttError, ed25519Signer, type Signer, toHex } from "@btt/core";
+import { JsonFields } from "@btt/modules";
+import { Application } from "./app.ts";
+import { createDevGenesis, type GenesisDoc, readGenesisFile } from "./genesis.ts";
+import { DEFAULT_MEMPOOL_OPTIONS, type MempoolOptions } from "./mempool.ts";
+import { type BlockLimits, DEFAULT_BLOCK_LIMITS, DEFAULT_KEEP_RECENT } from "./node.ts";
+
+/** A node's home directory: config.json, genesis.json, keys/ (dev keys) and data/ (the chain). */
+export interface NodeConfig {
+  blockIntervalMs: number;
+  keepRecent: number;
+  block: BlockLimits;
+  mempool: MempoolOptions;
+  /** Signature-verification threads; omitted = one fewer than the CPU count. */
+  verifyThreads?: number;
+  /** Address of this node's validator (the solo driver's proposer). */
+  validator: string;
+}
+
+export function defaultHome(): string {
+  return process.env.BTT_HOME ?? join(homedir(), ".btt");
+}
+
+export const homePaths = (home: string) => ({
+  config: join(home, "config.json"),
+  genesis: join(home, "genesis.json"),
+  keys: join(home, "keys"),
+  data: join(home, "data"),
+});
+
+export interface InitOptions {
+  chainId: string;
+  /** Demo accounts funded at genesis. */
+  demoAccounts: string[];
+  demoBalanceUbtt: bigint;
+  now?: Date;
+}
+
+/** Creates a home: a dev validator key, funded demo account keys, a genesis and a config. */
+export function initHome(
+  home: string,
+  opts: InitOptions,
+): { genesis: GenesisDoc; keys: Record<string, Signer> } {
+  const paths = homePaths(home);
+  if (existsSync(paths.genesis)) throw new BttError("INVALID_GENESIS", `${home} is already initialised`);
+  mkdirSync(paths.keys, { recursive: true });
+  const validator = ed25519Signer();
+  const keys: Record<string, Signer> = { validator };
+  for (const name of opts.demoAccounts) keys[name] = ed25519Signer();
+  for (const [name, signer] of Object.entries(keys)) {
+    // Development keys, unencrypted: `btt keys` (encrypted key store) is for real accounts.
+    writeFileSync(
+      join(paths.keys, `${name}.json`),
+      `${JSON.stringify({ name, type: signer.type, address: signer.address, seed: toHex(signer.seed) }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+  }
+  const genesis = createDevGenesis({
+    chainId: opts.chainId,
+    genesisTime: (opts.now ?? new Date()).toISOString(),
+    validator,
+    funded: opts.demoAccounts.map((name) => ({ signer: keys[name]!, ubtt: opts.demoBalanceUbtt })),
+  });
+  writeFileSync(paths.genesis, `${JSON.stringify(genesis, null, 2)}\n`);
+  const config: NodeConfig = {
+    blockIntervalMs: 1000,
+    keepRecent: DEFAULT_KEEP_RECENT,
+    block: DEFAULT_BLOCK_LIMITS,
+    mempool: DEFAULT_MEMPOOL_OPTIONS,
+    validator: validator.address,
+  };
+  writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
+  return { genesis, keys };
+}
+
+export function loadHome(home: string): { config: NodeConfig; genesis: GenesisDoc } {
+  const paths = homePaths(home);
+  if (!existsSync(paths.genesis)) {
+    throw new BttError("NOT_FOUND", `${home} has no genesis.json: run \`btt init\` first`);
+  }
+  const genesis = readGenesisFile(paths.genesis, (chainId) => new Application(chainId));
+  const f = new JsonFields("INVALID_PARAMS", "config");
+  const raw = f.object(JSON.parse(readFileSync(paths.config, "utf8")));
+  const block = f.at("block").object(raw.block ?? {});
+  const mempool = f.at("mempool").object(raw.mempool ?? {});
+  const config: NodeConfig = {
+    blockIntervalMs: f.integer(raw, "blockIntervalMs", 0, 3_600_000, 1000),
+    keepRecent: f.integer(raw, "keepRecent", 1, 10_000_000, DEFAULT_KEEP_RECENT),
+    block: {
+      maxTxs: f.at("block").integer(block, "maxTxs", 1, 1_000_000, DEFAULT_BLOCK_LIMITS.maxTxs),
+      maxBytes: f.at("block").integer(block, "maxBytes", 1024, 1 << 30, DEFAULT_BLOCK_LIMITS.maxBytes),
+    },
+    mempool: {
+      maxTxs: f.at("mempool").integer(mempool, "maxTxs", 1, 10_000_000, DEFAULT_MEMPOOL_OPTIONS.maxTxs),
+      maxBytes: f.at("mempool").integer(mempool, "maxBytes", 1024, 2 ** 40, DEFAULT_MEMPOOL_OPTIONS.maxBytes),
+      maxTxBytes: f
+        .at("mempool")
+        .integer(mempool, "maxTxBytes", 256, 1 << 24, DEFAULT_MEMPOOL_OPTIONS.maxTxBytes),
+    },
+    validator: f.string(raw, "validator"),
+    ...(raw.verifyThreads === undefined ? {} : { verifyThreads: f.integer(raw, "verifyThreads", 0, 256) }),
+  };
+  return { config, genesis };
+}

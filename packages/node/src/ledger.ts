@@ -1,0 +1,155 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  BlockHeaderSchema,
+  BlockResultsSchema,
+  BlockSchema,
+  BttError,
+  bytesEqual,
+  EventSchema,
+  sha256,
+  TxResultSchema,
+  toHex,
+} from "@btt/core";
+import { type BlockInfo, CommittedStore, canonicalJson, type KVStore, type LedgerEvent } from "@btt/modules";
+import { AuthenticatedState } from "@btt/state";
+import { create } from "@bufbuild/protobuf";
+import { open, type RootDatabase } from "lmdb";
+import { Application, type BlockExecution, type BlockTx } from "./app.ts";
+import {
+  BlockStore,
+  blockHash,
+  type CommittedBlock,
+  encodeBlockResults,
+  txMerkleRoot,
+} from "./block-store.ts";
+import type { GenesisDoc } from "./genesis.ts";
+
+export interface LedgerOptions {
+  /** Directory of the LMDB environment (state, blocks, indexes: one atomic store). */
+  dataDir: string;
+  genesis: GenesisDoc;
+  /** State versions kept readable with proofs; older ones are pruned. */
+  keepRecent: number;
+}
+
+const META_GENESIS = "genesis";
+
+/**
+ * The chain on disk: authenticated state, blocks, results and indexes in one LMDB
+ * environment, so each block commits in one transaction; a crash at any point leaves
+ * the previous block or this one, never part of it.
+ */
+export class Ledger {
+  readonly app: Application;
+  readonly state: AuthenticatedState;
+  readonly blocks: BlockStore;
+  readonly committed: KVStore;
+  private readonly root: RootDatabase;
+  private readonly meta;
+
+  constructor(readonly opts: LedgerOptions) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    this.root = open({ path: join(opts.dataDir, "chain.lmdb"), maxDbs: 32, mapSize: 64 * 1024 ** 3 });
+    this.meta = this.root.openDB<string, string>({ name: "meta", encoding: "string" });
+    this.state = new AuthenticatedState(this.root, { keepRecent: opts.keepRecent });
+    this.blocks = new BlockStore(this.root);
+    this.app = new Application(opts.genesis.chain_id);
+    this.committed = new CommittedStore(this.state);
+    this.checkConsistency();
+  }
+
+  get chainId(): string {
+    return this.opts.genesis.chain_id;
+  }
+
+  get height(): number {
+    return this.blocks.latestHeight();
+  }
+
+  get appHash(): Uint8Array {
+    return this.state.rootHash();
+  }
+
+  /** Executes a block of transactions on the committed state and commits it. */
+  commitBlock(
+    txs: readonly BlockTx[],
+    timeMs: bigint,
+    proposer: string,
+  ): CommittedBlock & { execution: BlockExecution } {
+    const height = this.height + 1;
+    const previous = height > 1 ? this.blocks.header(height - 1) : undefined;
+    if (previous && timeMs <= previous.timeMs) timeMs = previous.timeMs + 1n;
+    const info: BlockInfo = { chainId: this.chainId, height: BigInt(height), timeMs, proposer };
+    const execution = this.app.executeBlock(
+      this.committed,
+      info,
+      txs,
+      height === 1 ? this.opts.genesis.app_state : undefined,
+    );
+    const prepared = this.state.prepare(height, execution.changes);
+    const results = create(BlockResultsSchema, {
+      txResults: execution.txs.map((t) =>
+        create(TxResultSchema, {
+          code: t.code,
+          log: t.log,
+          events: t.events.map(toEvent),
+          fee: t.fee.toString(),
+        }),
+      ),
+      beginBlockEvents: execution.beginBlockEvents.map(toEvent),
+      endBlockEvents: execution.endBlockEvents.map(toEvent),
+    });
+    const header = create(BlockHeaderSchema, {
+      chainId: this.chainId,
+      height: BigInt(height),
+      timeMs,
+      previousHash: previous ? blockHash(previous) : new Uint8Array(32),
+      txRoot: txMerkleRoot(txs.map((t) => t.decoded.hash)),
+      appHash: prepared.root,
+      resultsHash: sha256(encodeBlockResults(results)),
+      proposer,
+    });
+    const block = create(BlockSchema, { header, txs: txs.map((t) => t.decoded.bytes) });
+    const committed: CommittedBlock = { block, hash: blockHash(header), results };
+    this.root.transactionSync(() => {
+      this.state.write(prepared);
+      this.blocks.putBlock(
+        committed,
+        execution.txs.map((t) => t.accounts),
+      );
+      if (height === 1) this.meta.putSync(META_GENESIS, toHex(genesisFingerprint(this.opts.genesis)));
+    });
+    return { ...committed, execution };
+  }
+
+  close(): Promise<void> {
+    return this.root.close();
+  }
+
+  private checkConsistency(): void {
+    const height = this.blocks.latestHeight();
+    if (height !== this.state.latestVersion) {
+      throw new BttError(
+        "INTERNAL",
+        `store is inconsistent: blocks at ${height}, state at ${this.state.latestVersion}`,
+      );
+    }
+    const stored = this.meta.get(META_GENESIS);
+    if (stored && stored !== toHex(genesisFingerprint(this.opts.genesis))) {
+      throw new BttError("INVALID_GENESIS", "the data directory belongs to a chain with a different genesis");
+    }
+    const header = height > 0 ? this.blocks.header(height) : undefined;
+    if (header && !bytesEqual(header.appHash, this.state.rootHash())) {
+      throw new BttError("INTERNAL", `state root differs from block ${height}'s app hash`);
+    }
+  }
+}
+
+function toEvent(e: LedgerEvent) {
+  return create(EventSchema, { type: e.type, attributes: e.attributes });
+}
+
+export function genesisFingerprint(doc: GenesisDoc): Uint8Array {
+  return sha256(Buffer.from(canonicalJson(doc), "utf8"));
+}

@@ -1,0 +1,100 @@
+import { toHex } from "@btt/core";
+import type { QueryContext } from "@btt/modules";
+import type { CommittedBlock } from "./block-store.ts";
+import type { GenesisDoc } from "./genesis.ts";
+import { Ledger } from "./ledger.ts";
+import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from "./mempool.ts";
+import { VerifyPool } from "./verify-pool.ts";
+
+export interface NodeOptions {
+  dataDir: string;
+  genesis: GenesisDoc;
+  /** State versions kept readable with proofs. */
+  keepRecent: number;
+  mempool: MempoolOptions;
+  /** Signature-verification worker threads (0 = verify in the main thread). */
+  verifyThreads?: number;
+}
+
+export const DEFAULT_KEEP_RECENT = 100;
+
+export interface BlockLimits {
+  maxTxs: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_BLOCK_LIMITS: BlockLimits = { maxTxs: 50_000, maxBytes: 16 * 1024 * 1024 };
+
+export type BlockListener = (block: CommittedBlock) => void;
+
+/**
+ * A full node minus its consensus driver: the ledger, the mempool that feeds it,
+ * signature verification, and notifications of committed blocks.
+ */
+export class BttNode {
+  readonly ledger: Ledger;
+  readonly mempool: Mempool;
+  private readonly verifier: VerifyPool;
+  private readonly listeners = new Set<BlockListener>();
+
+  constructor(readonly opts: NodeOptions) {
+    this.ledger = new Ledger({ dataDir: opts.dataDir, genesis: opts.genesis, keepRecent: opts.keepRecent });
+    this.verifier = new VerifyPool(opts.verifyThreads === undefined ? {} : { threads: opts.verifyThreads });
+    const { app, committed } = this.ledger;
+    this.mempool = new Mempool(
+      { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },
+      {
+        check: (decoded, window) => app.checkTx(committed, decoded, window),
+        verify: (message, checks) => this.verifier.verify(message, checks),
+        feeBalance: (address, denom) => app.bank.keeper.balance(committed, address, denom),
+        nextNonce: (address) => app.auth.keeper.nextNonce(committed, address),
+      },
+    );
+  }
+
+  get height(): number {
+    return this.ledger.height;
+  }
+
+  /** Admits a transaction to the mempool; resolves with its hash, or rejects with a BttError. */
+  async submit(bytes: Uint8Array): Promise<string> {
+    const decoded = await this.mempool.add(bytes);
+    return toHex(decoded.hash);
+  }
+
+  /** Takes the best pending transactions, executes and commits them as the next block. */
+  produceBlock(limits: BlockLimits, timeMs: bigint, proposer: string): CommittedBlock {
+    const pending = this.mempool.reap(limits.maxTxs, limits.maxBytes);
+    const committed = this.ledger.commitBlock(
+      pending.map((p) => ({
+        decoded: p.decoded,
+        signatureVerified: p.verified,
+        messages: p.outcome.messages,
+      })),
+      timeMs,
+      proposer,
+    );
+    this.mempool.update(pending.map((p) => p.decoded.hash));
+    for (const listener of this.listeners) listener(committed);
+    return committed;
+  }
+
+  onBlock(listener: BlockListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Runs a module's query against the latest committed state. */
+  query(module: string, name: string, params: Record<string, string>): unknown {
+    const m = this.ledger.app.module(module);
+    const query = m.queries.find((q) => q.name === name);
+    if (!query) throw new Error(`module ${module} has no query "${name}"`);
+    const ctx: QueryContext = { kv: this.ledger.committed, height: BigInt(this.height) };
+    return query.handle(ctx, params);
+  }
+
+  async close(): Promise<void> {
+    await this.verifier.close();
+    await this.ledger.close();
+  }
+}
