@@ -7,7 +7,7 @@ import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createTxBody, ed25519Signer, encodeTx, sha256, signTx, toHex, txHash } from "@btt/core";
+import { createTxBody, ed25519Signer, encodeTx, sha256, signTx } from "@btt/core";
 import { bankMsg } from "@btt/modules";
 import { BttNode, createDevGenesis, SoloDriver } from "@btt/node";
 
@@ -95,7 +95,8 @@ const driver = new SoloDriver(node, {
 driver.produce(); // block 1 carries the genesis state
 const bytesAtStart = dirBytes(join(dir, "data"));
 
-const submittedAt = new Map<string, number>();
+// Keyed by the tx bytes themselves: the node passes the same buffers into its blocks.
+const submittedAt = new Map<Uint8Array, number>();
 const latencies: number[] = [];
 let committed = 0;
 let lastCommitAt = 0;
@@ -104,11 +105,10 @@ const blockSizes: number[] = [];
 node.onBlock((b) => {
   const now = performance.now();
   for (const tx of b.block.txs) {
-    const id = toHex(txHash(tx));
-    const at = submittedAt.get(id);
+    const at = submittedAt.get(tx);
     if (at !== undefined) {
       latencies.push(now - at);
-      submittedAt.delete(id);
+      submittedAt.delete(tx);
     }
   }
   committed += b.block.txs.length;
@@ -130,7 +130,7 @@ await new Promise<void>((resolve) => {
     const due = Math.min(TOTAL, Math.floor(((performance.now() - startedAt) / 1000) * RATE));
     for (; next < due; next++) {
       const bytes = txs[next]!;
-      submittedAt.set(toHex(txHash(bytes)), performance.now());
+      submittedAt.set(bytes, performance.now());
       node.submit(bytes).catch((err) => {
         rejected++;
         firstRejection ||= String(err.message);

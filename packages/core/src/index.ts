@@ -1,7 +1,6 @@
 export * from "./address.ts";
 export * from "./amount.ts";
 export * from "./errors.ts";
-export * from "./gen/btt/auth/v1/auth_pb.ts";
 export * from "./gen/btt/bank/v1/bank_pb.ts";
 export * from "./gen/btt/node/v1/block_pb.ts";
 export * from "./gen/btt/tx/v1/tx_pb.ts";

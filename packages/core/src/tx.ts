@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { parseAmount } from "./amount.ts";
 import { BttError } from "./errors.ts";
 import {
@@ -12,8 +12,9 @@ import {
   TxBodySchema,
   TxSchema,
 } from "./gen/btt/tx/v1/tx_pb.ts";
-import { bytesEqual, sha256, utf8 } from "./hash.ts";
+import { sha256, utf8 } from "./hash.ts";
 import type { Signer } from "./keys.ts";
+import { decodeTxStrict } from "./strict-decode.ts";
 
 /** Domain prefix of the signed bytes, so a tx signature can never be replayed as another kind of signature. */
 const SIGN_DOMAIN = utf8.encode("btt/tx/v1\n");
@@ -99,12 +100,12 @@ export function decodeTx(bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES): De
   }
   let tx: Tx;
   try {
-    tx = fromBinary(TxSchema, bytes, { readUnknownFields: false });
+    tx = decodeTxStrict(bytes);
   } catch (err) {
-    throw new BttError("TX_MALFORMED", `transaction bytes do not decode: ${(err as Error).message}`);
-  }
-  if (!bytesEqual(toBinary(TxSchema, tx), bytes)) {
-    throw new BttError("TX_MALFORMED", "transaction bytes are not in canonical encoding");
+    throw new BttError(
+      "TX_MALFORMED",
+      `transaction bytes are not a canonical transaction: ${(err as Error).message}`,
+    );
   }
   const body = tx.body;
   if (!body) throw new BttError("TX_MALFORMED", "transaction has no body");

@@ -6,9 +6,9 @@ import {
   BlockSchema,
   BttError,
   bytesEqual,
-  EventSchema,
+  type Event,
   sha256,
-  TxResultSchema,
+  type TxResult,
   toHex,
 } from "@btt/core";
 import { type BlockInfo, CommittedStore, canonicalJson, type KVStore, type LedgerEvent } from "@btt/modules";
@@ -44,7 +44,8 @@ export class Ledger {
   readonly app: Application;
   readonly state: AuthenticatedState;
   readonly blocks: BlockStore;
-  readonly committed: KVStore;
+  /** The committed state for reads, cached between commits. */
+  readonly committed: CommittedStore;
   private readonly root: RootDatabase;
   private readonly meta;
 
@@ -89,8 +90,9 @@ export class Ledger {
     );
     const prepared = this.state.prepare(height, execution.changes);
     const results = create(BlockResultsSchema, {
-      txResults: execution.txs.map((t) =>
-        create(TxResultSchema, {
+      txResults: execution.txs.map(
+        (t): TxResult => ({
+          $typeName: "btt.node.v1.TxResult",
           code: t.code,
           log: t.log,
           events: t.events.map(toEvent),
@@ -120,6 +122,7 @@ export class Ledger {
       );
       if (height === 1) this.meta.putSync(META_GENESIS, toHex(genesisFingerprint(this.opts.genesis)));
     });
+    this.committed.invalidate();
     return { ...committed, execution };
   }
 
@@ -146,8 +149,17 @@ export class Ledger {
   }
 }
 
-function toEvent(e: LedgerEvent) {
-  return create(EventSchema, { type: e.type, attributes: e.attributes });
+// Literal messages: create() walks the schema for every field, and a block has ~30,000 events.
+function toEvent(e: LedgerEvent): Event {
+  return {
+    $typeName: "btt.node.v1.Event",
+    type: e.type,
+    attributes: e.attributes.map((a) => ({
+      $typeName: "btt.node.v1.EventAttribute",
+      key: a.key,
+      value: a.value,
+    })),
+  };
 }
 
 export function genesisFingerprint(doc: GenesisDoc): Uint8Array {

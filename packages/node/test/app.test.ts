@@ -25,6 +25,7 @@ function startChain(accounts = 4) {
     const genesis = height === 1n ? app.validateAppState(chain.genesis.app_state) : undefined;
     const exec = app.executeBlock(kv, info, txs.map(blockTx), genesis);
     memory.apply(exec.changes);
+    kv.invalidate();
     return exec.txs;
   };
   run([]);

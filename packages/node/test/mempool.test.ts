@@ -24,6 +24,7 @@ function setup(opts: Partial<MempoolOptions> = {}) {
     const appState = height === 1n ? app.validateAppState(chain.genesis.app_state) : undefined;
     const exec = app.executeBlock(kv, info, txs.map(blockTx), appState);
     memory.apply(exec.changes);
+    kv.invalidate();
     return exec;
   };
   commit([]);

@@ -2,7 +2,6 @@ import {
   addressBytes,
   addressOf,
   BttError,
-  bytesEqual,
   type DecodedTx,
   moduleAddress,
   type PublicKey,
@@ -11,7 +10,7 @@ import {
   validatePublicKey,
   validateTxBody,
 } from "@btt/core";
-import { toBinary } from "@bufbuild/protobuf";
+import { equals } from "@bufbuild/protobuf";
 import { ledgerEvent } from "../framework/events.ts";
 import type { Context } from "../framework/module.ts";
 import type { DecodedMessage, MessageRouter } from "../framework/router.ts";
@@ -86,10 +85,13 @@ export class AnteHandler {
     addressBytes(body.sender, "sender");
     const messages = decodedMessages ?? body.messages.map((m, i) => this.router.decode(m, body.sender, i));
 
-    const account = this.auth.account(kv, body.sender);
-    const { publicKey, introducesKey } = this.signerKey(body.sender, account?.publicKey, tx.publicKey);
+    const { publicKey, introducesKey } = this.signerKey(
+      body.sender,
+      this.auth.publicKey(kv, body.sender),
+      tx.publicKey,
+    );
 
-    const expected = account?.nonce ?? 0n;
+    const expected = this.auth.nextNonce(kv, body.sender);
     if (body.nonce < expected) {
       throw new BttError(
         "NONCE_TOO_LOW",
@@ -162,10 +164,8 @@ export class AnteHandler {
       [{ denom: outcome.feeDenom, amount: outcome.fee }],
       false,
     );
-    const stored = outcome.introducesKey
-      ? outcome.publicKey
-      : this.auth.account(ctx.kv, outcome.sender)?.publicKey;
-    this.auth.setAccount(ctx.kv, outcome.sender, stored, outcome.nonce + 1n);
+    if (outcome.introducesKey) this.auth.setPublicKey(ctx.kv, outcome.sender, outcome.publicKey);
+    this.auth.setNextNonce(ctx.kv, outcome.sender, outcome.nonce + 1n);
     ctx.emit(ledgerEvent("auth/fee", { payer: outcome.sender, amount: `${outcome.fee}${outcome.feeDenom}` }));
   }
 
@@ -182,7 +182,7 @@ export class AnteHandler {
           `the transaction's public key does not belong to ${sender}`,
         );
       }
-      if (stored && !bytesEqual(toBinary(PublicKeySchema, stored), toBinary(PublicKeySchema, offered))) {
+      if (stored && !equals(PublicKeySchema, stored, offered)) {
         throw new BttError(
           "PUBLIC_KEY_MISMATCH",
           `the transaction's public key differs from ${sender}'s key`,

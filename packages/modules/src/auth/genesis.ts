@@ -56,7 +56,8 @@ export function authGenesis(keeper: AuthKeeper, params: AuthParamsStore): Module
       params.write(ctx.kv, g.params);
       for (const a of g.accounts) {
         const key = a.public_key === undefined ? undefined : fromJson(PublicKeySchema, a.public_key);
-        keeper.setAccount(ctx.kv, a.address, key, BigInt(a.nonce ?? "0"));
+        if (key) keeper.setPublicKey(ctx.kv, a.address, key);
+        if (a.nonce !== undefined) keeper.setNextNonce(ctx.kv, a.address, BigInt(a.nonce));
       }
     },
 

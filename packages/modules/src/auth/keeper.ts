@@ -1,41 +1,79 @@
-import { type Account, AccountSchema, addressBytes, type PublicKey } from "@btt/core";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { type KVStore, PrefixStore } from "../framework/store.ts";
+import { addressBytes, type PublicKey, PublicKeySchema } from "@btt/core";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { KVStore } from "../framework/store.ts";
 
 export const AUTH = "auth";
-const ACCOUNT = 0x61; // "a" ‖ address(20) → Account
 
-function accountKey(address: string): Uint8Array {
-  const out = Buffer.allocUnsafe(21);
-  out[0] = ACCOUNT;
-  out.set(addressBytes(address), 1);
+// Layout under "auth/": k ‖ address(20) → encoded PublicKey (written once);
+// n ‖ address(20) → next nonce, 8 bytes big-endian (rewritten by every transaction).
+const KEY = 0x6b;
+const NONCE = 0x6e;
+const PREFIX = Buffer.from(`${AUTH}/`, "utf8");
+
+function accountKey(kind: number, address: string): Buffer {
+  const out = Buffer.allocUnsafe(PREFIX.length + 21);
+  PREFIX.copy(out, 0);
+  out[PREFIX.length] = kind;
+  out.set(addressBytes(address), PREFIX.length + 1);
   return out;
+}
+
+// Decoded keys by their encoding: the same bytes always decode to the same key.
+const KEY_CACHE_LIMIT = 100_000;
+const decodedKeys = new Map<string, PublicKey>();
+
+function decodePublicKey(bytes: Uint8Array): PublicKey {
+  const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  let key = decodedKeys.get(id);
+  if (!key) {
+    key = fromBinary(PublicKeySchema, bytes);
+    if (decodedKeys.size >= KEY_CACHE_LIMIT) decodedKeys.delete(decodedKeys.keys().next().value as string);
+    decodedKeys.set(id, key);
+  }
+  return key;
 }
 
 /** Accounts: the public key the chain first saw for each address, and the next nonce. */
 export class AuthKeeper {
-  private view(kv: KVStore): PrefixStore {
-    return new PrefixStore(kv, AUTH);
+  publicKey(kv: KVStore, address: string): PublicKey | undefined {
+    const bytes = kv.get(accountKey(KEY, address));
+    return bytes ? decodePublicKey(bytes) : undefined;
   }
 
-  account(kv: KVStore, address: string): Account | undefined {
-    const bytes = this.view(kv).get(accountKey(address));
-    return bytes ? fromBinary(AccountSchema, bytes) : undefined;
+  setPublicKey(kv: KVStore, address: string, key: PublicKey): void {
+    kv.set(accountKey(KEY, address), toBinary(PublicKeySchema, key));
   }
 
   /** The nonce the account's next transaction must carry (0 for an account never seen). */
   nextNonce(kv: KVStore, address: string): bigint {
-    return this.account(kv, address)?.nonce ?? 0n;
+    const bytes = kv.get(accountKey(NONCE, address));
+    return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readBigUInt64BE(0) : 0n;
   }
 
-  setAccount(kv: KVStore, address: string, publicKey: PublicKey | undefined, nonce: bigint): void {
-    const account = create(AccountSchema, { nonce, ...(publicKey ? { publicKey } : {}) });
-    this.view(kv).set(accountKey(address), toBinary(AccountSchema, account));
+  setNextNonce(kv: KVStore, address: string, nonce: bigint): void {
+    const out = Buffer.allocUnsafe(8);
+    out.writeBigUInt64BE(nonce);
+    kv.set(accountKey(NONCE, address), out);
   }
 
-  *accounts(kv: KVStore): Iterable<Account & { address: Uint8Array }> {
-    for (const [key, value] of this.view(kv).iterate(Buffer.of(ACCOUNT))) {
-      yield Object.assign(fromBinary(AccountSchema, value), { address: key.subarray(1) });
+  /** Every account with a key or a nonce, in address order. */
+  *accounts(kv: KVStore): Iterable<{ address: Uint8Array; publicKey?: PublicKey; nonce: bigint }> {
+    const found = new Map<string, { address: Uint8Array; publicKey?: PublicKey; nonce: bigint }>();
+    const entry = (address: Uint8Array) => {
+      const id = Buffer.from(address).toString("hex");
+      let e = found.get(id);
+      if (!e) {
+        e = { address, nonce: 0n };
+        found.set(id, e);
+      }
+      return e;
+    };
+    for (const [key, value] of kv.iterate(Buffer.concat([PREFIX, Buffer.of(KEY)]))) {
+      entry(key.subarray(PREFIX.length + 1)).publicKey = decodePublicKey(value);
     }
+    for (const [key, value] of kv.iterate(Buffer.concat([PREFIX, Buffer.of(NONCE)]))) {
+      entry(key.subarray(PREFIX.length + 1)).nonce = Buffer.from(value).readBigUInt64BE(0);
+    }
+    yield* [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
   }
 }

@@ -12,12 +12,12 @@ export function authQueries(keeper: AuthKeeper, params: AuthParamsStore): QueryT
       handle(ctx, p) {
         if (!p.address) throw new BttError("INVALID_MESSAGE", 'query parameter "address" is required');
         addressBytes(p.address);
-        const account = keeper.account(ctx.kv, p.address);
+        const key = keeper.publicKey(ctx.kv, p.address);
         return {
           address: p.address,
-          nonce: (account?.nonce ?? 0n).toString(),
-          key_type: account?.publicKey ? keyTypeOf(account.publicKey) : null,
-          public_key: account?.publicKey ? toJson(PublicKeySchema, account.publicKey) : null,
+          nonce: keeper.nextNonce(ctx.kv, p.address).toString(),
+          key_type: key ? keyTypeOf(key) : null,
+          public_key: key ? toJson(PublicKeySchema, key) : null,
         };
       },
     },

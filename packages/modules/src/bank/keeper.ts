@@ -7,7 +7,7 @@ import {
   ALL_BALANCES_PREFIX,
   ALL_DENOMS_PREFIX,
   ALL_SUPPLY_PREFIX,
-  balanceKey,
+  balanceStateKey,
   balancesPrefix,
   denomKey,
   denomOfBalanceKey,
@@ -26,7 +26,7 @@ export class BankKeeper {
   }
 
   balance(kv: KVStore, address: string, denom: string): bigint {
-    return decodeAmount(this.view(kv).get(balanceKey(address, denom)));
+    return decodeAmount(kv.get(balanceStateKey(address, denom)));
   }
 
   balances(kv: KVStore, address: string): Amount[] {
@@ -85,10 +85,10 @@ export class BankKeeper {
 
   /** Moves coins; fails with INSUFFICIENT_FUNDS (and writes nothing the caller keeps) if `from` lacks any. */
   send(ctx: Context, from: string, to: string, amounts: readonly Amount[], emitEvent = true): void {
-    const store = this.view(ctx.kv);
+    const store = ctx.kv;
     for (const { denom, amount } of amounts) {
       this.requireDenom(ctx.kv, denom);
-      const fromKey = balanceKey(from, denom);
+      const fromKey = balanceStateKey(from, denom);
       const available = decodeAmount(store.get(fromKey));
       if (available < amount) {
         throw new BttError(
@@ -104,7 +104,7 @@ export class BankKeeper {
       }
       if (from === to) continue;
       this.write(store, fromKey, available - amount);
-      const toKey = balanceKey(to, denom);
+      const toKey = balanceStateKey(to, denom);
       this.write(store, toKey, checkedAdd(decodeAmount(store.get(toKey)), amount));
     }
     if (emitEvent) {
@@ -115,25 +115,23 @@ export class BankKeeper {
   /** Creates coins. Authorisation is the caller's job (the Mint message checks the minter list). */
   mint(ctx: Context, to: string, { denom, amount }: Amount): void {
     this.requireDenom(ctx.kv, denom);
-    const store = this.view(ctx.kv);
-    const key = balanceKey(to, denom);
-    this.write(store, key, checkedAdd(decodeAmount(store.get(key)), amount));
-    this.write(store, supplyKey(denom), checkedAdd(this.supply(ctx.kv, denom), amount));
+    const key = balanceStateKey(to, denom);
+    this.write(ctx.kv, key, checkedAdd(decodeAmount(ctx.kv.get(key)), amount));
+    this.write(this.view(ctx.kv), supplyKey(denom), checkedAdd(this.supply(ctx.kv, denom), amount));
   }
 
   burn(ctx: Context, from: string, { denom, amount }: Amount): void {
     this.requireDenom(ctx.kv, denom);
-    const store = this.view(ctx.kv);
-    const key = balanceKey(from, denom);
-    const available = decodeAmount(store.get(key));
+    const key = balanceStateKey(from, denom);
+    const available = decodeAmount(ctx.kv.get(key));
     if (available < amount) {
       throw new BttError("INSUFFICIENT_FUNDS", `${from} has ${available}${denom}, cannot burn ${amount}`, {
         address: from,
         denom,
       });
     }
-    this.write(store, key, available - amount);
-    this.write(store, supplyKey(denom), this.supply(ctx.kv, denom) - amount);
+    this.write(ctx.kv, key, available - amount);
+    this.write(this.view(ctx.kv), supplyKey(denom), this.supply(ctx.kv, denom) - amount);
   }
 
   private requireDenom(kv: KVStore, denom: string): void {

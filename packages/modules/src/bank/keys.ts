@@ -4,13 +4,17 @@ import { addressBytes } from "@btt/core";
 const BALANCE = 0x62; // "b"
 const SUPPLY = 0x73; // "s"
 const DENOM = 0x64; // "d"
+const MODULE_PREFIX = Buffer.from("bank/", "utf8");
 
-export function balanceKey(address: string, denom: string): Uint8Array {
+/** The full state key (module prefix included) of a balance: built on every transfer, so in one allocation. */
+export function balanceStateKey(address: string, denom: string): Uint8Array {
   const addr = addressBytes(address);
-  const out = Buffer.allocUnsafe(1 + addr.length + Buffer.byteLength(denom));
-  out[0] = BALANCE;
-  out.set(addr, 1);
-  out.write(denom, 1 + addr.length, "utf8");
+  const p = MODULE_PREFIX.length;
+  const out = Buffer.allocUnsafe(p + 1 + addr.length + Buffer.byteLength(denom));
+  MODULE_PREFIX.copy(out, 0);
+  out[p] = BALANCE;
+  out.set(addr, p + 1);
+  out.write(denom, p + 1 + addr.length, "utf8");
   return out;
 }
 

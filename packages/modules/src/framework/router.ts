@@ -1,5 +1,5 @@
-import { BttError, bytesEqual, type Msg } from "@btt/core";
-import { fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import { BttError, type Msg } from "@btt/core";
+import { fromBinary, type Message } from "@bufbuild/protobuf";
 import type { MessageType, Module } from "./module.ts";
 
 /** A tx message decoded and validated, ready to execute. */
@@ -38,15 +38,21 @@ export class MessageRouter {
     }
     let value: Message;
     try {
-      value = fromBinary(handler.schema, msg.value, { readUnknownFields: false });
+      value = fromBinary(handler.schema, msg.value);
     } catch (err) {
       throw new BttError(
         "TX_MALFORMED",
         `messages[${index}] (${msg.type}) does not decode: ${(err as Error).message}`,
       );
     }
-    if (!bytesEqual(toBinary(handler.schema, value), msg.value)) {
-      throw new BttError("TX_MALFORMED", `messages[${index}] (${msg.type}) is not in canonical encoding`);
+    // Fields this node does not know could carry meaning a newer version gives them: refuse
+    // them rather than silently drop them. (The envelope's canonical form already fixes the
+    // tx hash; an inner encoding only its signer can choose needs no further canonical check.)
+    if (hasUnknownFields(value)) {
+      throw new BttError(
+        "TX_MALFORMED",
+        `messages[${index}] (${msg.type}) has fields this chain does not know`,
+      );
     }
     try {
       handler.validate(value, sender);
@@ -61,4 +67,16 @@ export class MessageRouter {
     }
     return { handler, value };
   }
+}
+
+/** True when a decoded message, or any message inside it, kept fields its schema does not define. */
+function hasUnknownFields(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return false;
+  if (Array.isArray(value)) return value.some(hasUnknownFields);
+  const record = value as Record<string, unknown> & { $unknown?: unknown[] };
+  if (record.$unknown && record.$unknown.length > 0) return true;
+  for (const key in record) {
+    if (key !== "$typeName" && key !== "$unknown" && hasUnknownFields(record[key])) return true;
+  }
+  return false;
 }

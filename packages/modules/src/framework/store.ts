@@ -23,12 +23,35 @@ const keyId = (key: Uint8Array): string =>
   Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
 const keyOf = (id: string): Uint8Array => Buffer.from(id, "latin1");
 
-/** A read-only store over committed state; writes are a programming error. */
+/**
+ * A read-only store over committed state; writes are a programming error. Reads are
+ * cached until `invalidate()`, which the node calls after each commit: between commits
+ * the committed state cannot change, and mempool checks and block execution read the
+ * same keys (the sender's key, nonce and balance, parameters) again and again.
+ */
 export class CommittedStore implements KVStore {
-  constructor(private readonly reader: CommittedReader) {}
+  private readonly cache = new Map<string, Uint8Array | undefined>();
+
+  constructor(
+    private readonly reader: CommittedReader,
+    private readonly cacheLimit = 500_000,
+  ) {}
+
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.reader.get(key);
+    const id = keyId(key);
+    const cached = this.cache.get(id);
+    if (cached !== undefined || this.cache.has(id)) return cached;
+    const value = this.reader.get(key);
+    if (this.cache.size >= this.cacheLimit) this.cache.clear();
+    this.cache.set(id, value);
+    return value;
   }
+
+  /** Forgets cached reads: call after every commit (and after anything else that changes the state). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
   set(): void {
     throw new Error("committed state is read-only; write through a branch");
   }
