@@ -101,8 +101,9 @@ async function start(home: string): Promise<void> {
   driver.start();
   const shutdown = async () => {
     driver.stop();
+    const height = node.height;
     await node.close();
-    log("Node stopped", { height: node.height });
+    log("Node stopped", { height });
     process.exit(0);
   };
   process.once("SIGINT", shutdown);

@@ -1,5 +1,5 @@
 export * from "./app.ts";
-export * from "./block-store.ts";
+export * from "./block-store/index.ts";
 export * from "./genesis.ts";
 export * from "./home.ts";
 export * from "./ledger.ts";

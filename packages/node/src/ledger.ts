@@ -22,7 +22,7 @@ import {
   type CommittedBlock,
   encodeBlockResults,
   txMerkleRoot,
-} from "./block-store.ts";
+} from "./block-store/index.ts";
 import type { GenesisDoc } from "./genesis.ts";
 
 export interface LedgerOptions {

@@ -1,6 +1,6 @@
 import { toHex } from "@btt/core";
 import type { QueryContext } from "@btt/modules";
-import type { CommittedBlock } from "./block-store.ts";
+import type { CommittedBlock } from "./block-store/index.ts";
 import type { GenesisDoc } from "./genesis.ts";
 import { Ledger } from "./ledger.ts";
 import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from "./mempool.ts";

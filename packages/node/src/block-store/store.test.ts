@@ -4,106 +4,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   BlockHeaderSchema,
-  type BlockResults,
   BlockResultsSchema,
   BlockSchema,
-  coin,
-  createTxBody,
   decodeAddress,
   EventSchema,
-  ed25519Signer,
-  encodeAddress,
-  encodeTx,
-  MsgSendSchema,
-  msg,
   type Signer,
   sha256,
-  signTx,
-  type TxResult,
   TxResultSchema,
   txHash,
 } from "@btt/core";
-import { create, equals, toBinary } from "@bufbuild/protobuf";
-import fc from "fast-check";
+import { create, equals } from "@bufbuild/protobuf";
 import { open, type RootDatabase } from "lmdb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  BlockStore,
-  blockHash,
-  type CommittedBlock,
-  decodeBlockRecord,
-  encodeBlockRecord,
-  encodeBlockResults,
-  txMerkleRoot,
-} from "./block-store.ts";
-
-// ---------------------------------------------------------------------------------------------
-// Fixtures
-
-const CHAIN = "btt-test-1";
-const signers = Array.from({ length: 6 }, (_, i) =>
-  ed25519Signer(sha256(Buffer.from(`block-store-test-${i}`))),
-);
-const nonces = new Map<string, bigint>();
-
-interface TxSpec {
-  from: Signer;
-  to: string;
-  amount: bigint;
-}
-
-function transfer({ from, to, amount }: TxSpec): { tx: Uint8Array; result: TxResult; accounts: string[] } {
-  const nonce = nonces.get(from.address) ?? 0n;
-  nonces.set(from.address, nonce + 1n);
-  const send = create(MsgSendSchema, { to, amount: [coin("ubtt", amount)] });
-  const body = createTxBody({
-    chainId: CHAIN,
-    sender: from.address,
-    nonce,
-    fee: { denom: "ubtt", amount: 500n },
-    messages: [msg("bank/Send", toBinary(MsgSendSchema, send))],
-  });
-  const tx = encodeTx(signTx(body, from, nonce === 0n));
-  const result = create(TxResultSchema, {
-    code: 0,
-    fee: "500",
-    events: [
-      {
-        type: "bank/transfer",
-        attributes: [
-          { key: "sender", value: from.address },
-          { key: "recipient", value: to },
-          { key: "amount", value: `${amount}ubtt` },
-        ],
-      },
-      {
-        type: "auth/fee",
-        attributes: [
-          { key: "payer", value: from.address },
-          { key: "amount", value: "500ubtt" },
-        ],
-      },
-    ],
-  });
-  return { tx, result, accounts: [from.address, to] };
-}
-
-interface BlockInput {
-  txs: Uint8Array[];
-  results: TxResult[];
-  accounts: string[][];
-  begin?: BlockResults["beginBlockEvents"];
-  end?: BlockResults["endBlockEvents"];
-}
-
-function transfers(specs: TxSpec[]): BlockInput {
-  const made = specs.map(transfer);
-  return {
-    txs: made.map((m) => m.tx),
-    results: made.map((m) => m.result),
-    accounts: made.map((m) => m.accounts),
-  };
-}
+import { blockHash, txMerkleRoot } from "./merkle.ts";
+import { encodeBlockResults } from "./results-codec.ts";
+import { BlockStore, type CommittedBlock } from "./store.ts";
+import { type BlockInput, CHAIN, signers, transfers } from "./test-helpers.ts";
 
 function makeBlock(height: number, previous: Uint8Array, input: BlockInput): CommittedBlock {
   const results = create(BlockResultsSchema, {
@@ -168,159 +84,6 @@ function expectSameBlock(actual: CommittedBlock | undefined, expected: Committed
   expect(equals(BlockSchema, actual!.block, expected.block)).toBe(true);
   expect(equals(BlockResultsSchema, actual!.results, expected.results)).toBe(true);
 }
-
-// ---------------------------------------------------------------------------------------------
-
-describe("txMerkleRoot", () => {
-  function reference(leaves: Uint8Array[]): Uint8Array {
-    if (leaves.length === 1) return sha256(Buffer.concat([Buffer.from([0]), leaves[0]!]));
-    let k = 1;
-    while (k * 2 < leaves.length) k *= 2;
-    return sha256(
-      Buffer.concat([Buffer.from([1]), reference(leaves.slice(0, k)), reference(leaves.slice(k))]),
-    );
-  }
-
-  it("is SHA-256 of nothing when empty and follows RFC 6962 otherwise", () => {
-    expect(Buffer.from(txMerkleRoot([]))).toEqual(Buffer.from(sha256(new Uint8Array(0))));
-    for (let n = 1; n <= 33; n++) {
-      const leaves = Array.from({ length: n }, (_, i) => sha256(Buffer.from(`tx ${i}`)));
-      expect(Buffer.from(txMerkleRoot(leaves))).toEqual(Buffer.from(reference(leaves)));
-    }
-  });
-
-  it("depends on order", () => {
-    const a = sha256(Buffer.from("a"));
-    const b = sha256(Buffer.from("b"));
-    expect(Buffer.from(txMerkleRoot([a, b]))).not.toEqual(Buffer.from(txMerkleRoot([b, a])));
-  });
-});
-
-describe("encodeBlockResults", () => {
-  const text = fc.oneof(
-    fc.string({ maxLength: 20 }),
-    fc.string({ unit: "grapheme", maxLength: 40 }),
-    fc.string({ minLength: 100, maxLength: 300 }),
-  );
-  const event = fc.record({
-    type: text,
-    attributes: fc.array(fc.record({ key: text, value: text }), { maxLength: 4 }),
-  });
-  const txResult = fc.record({
-    code: fc.oneof(fc.constant(0), fc.nat({ max: 30 }), fc.constant(0xffffffff)),
-    log: text,
-    events: fc.array(event, { maxLength: 4 }),
-    fee: text,
-  });
-
-  it("is byte-identical to toBinary", () => {
-    fc.assert(
-      fc.property(
-        fc.array(txResult, { maxLength: 8 }),
-        fc.array(event, { maxLength: 2 }),
-        fc.array(event, { maxLength: 2 }),
-        (txResults, begin, end) => {
-          const results = create(BlockResultsSchema, {
-            txResults: txResults.map((r) => create(TxResultSchema, r)),
-            beginBlockEvents: begin,
-            endBlockEvents: end,
-          });
-          expect(Buffer.from(encodeBlockResults(results))).toEqual(
-            Buffer.from(toBinary(BlockResultsSchema, results)),
-          );
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it("handles a long log (multi-byte lengths)", () => {
-    const results = create(BlockResultsSchema, {
-      txResults: [
-        create(TxResultSchema, { code: 5, log: "é".repeat(20_000), events: [{ type: "x".repeat(200) }] }),
-      ],
-    });
-    expect(Buffer.from(encodeBlockResults(results))).toEqual(
-      Buffer.from(toBinary(BlockResultsSchema, results)),
-    );
-  });
-});
-
-describe("block records", () => {
-  const someAddress = fc
-    .uint8Array({ minLength: 20, maxLength: 20 })
-    .map((b) => Buffer.from(encodeAddress(b)));
-  const piece = fc.oneof(
-    fc.uint8Array({ maxLength: 80 }),
-    someAddress,
-    fc.constant(Buffer.from("btt1")),
-    someAddress.map((a) => Buffer.concat([a.subarray(0, 41), Buffer.from("x")])), // bad checksum
-    someAddress.map((a) => a.subarray(0, 30)), // truncated
-    fc.constant(Buffer.from("btt1btt1qqqq")),
-  );
-  const bytes = fc.array(piece, { maxLength: 8 }).map((parts) => new Uint8Array(Buffer.concat(parts)));
-
-  it("round-trip any bytes, with and without account ids", () => {
-    const ids = new Map<string, number>();
-    const addresses: Uint8Array[] = [];
-    const idOf = (a: Uint8Array) => {
-      const name = Buffer.from(a).toString("hex");
-      if (a[0]! % 3 === 0) return -1;
-      let id = ids.get(name);
-      if (id === undefined) {
-        id = addresses.length;
-        ids.set(name, id);
-        addresses.push(Uint8Array.from(a));
-      }
-      return id;
-    };
-    fc.assert(
-      fc.property(fc.array(fc.tuple(bytes, bytes), { maxLength: 12 }), bytes, (pairs, extra) => {
-        const input = { txs: pairs.map((p) => p[0]), results: pairs.map((p) => p[1]), extra };
-        for (const record of [encodeBlockRecord(input), encodeBlockRecord(input, idOf)]) {
-          expect(record[0]).toBe(1);
-          const body = decodeBlockRecord(record, (id) => addresses[id]);
-          expect(body.count).toBe(pairs.length);
-          for (let i = 0; i < pairs.length; i++) {
-            expect(Buffer.from(body.tx(i))).toEqual(Buffer.from(pairs[i]![0]));
-            expect(Buffer.from(body.resultBytes(i))).toEqual(Buffer.from(pairs[i]![1]));
-          }
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it("round-trip real transfers and make them small", () => {
-    const input = transfers(
-      Array.from({ length: 200 }, (_, i) => ({
-        from: signers[i % 6]!,
-        to: signers[(i + 1) % 6]!.address,
-        amount: BigInt(i * 7919),
-      })),
-    );
-    const results = input.results.map((r) => toBinary(TxResultSchema, r));
-    const record = encodeBlockRecord({ txs: input.txs, results, extra: new Uint8Array(0) });
-    const body = decodeBlockRecord(record);
-    for (let i = 0; i < input.txs.length; i++) {
-      expect(Buffer.from(body.tx(i))).toEqual(Buffer.from(input.txs[i]!));
-      expect(equals(TxResultSchema, body.result(i), input.results[i]!)).toBe(true);
-    }
-    const raw = input.txs.reduce((n, t) => n + t.length, 0) + results.reduce((n, r) => n + r.length, 0);
-    expect(record.length).toBeLessThan(raw / 3);
-  });
-
-  it("reject unknown formats and corrupt data", () => {
-    const record = encodeBlockRecord({
-      txs: [new Uint8Array([1, 2, 3])],
-      results: [new Uint8Array(0)],
-      extra: new Uint8Array(0),
-    });
-    expect(() => decodeBlockRecord(Uint8Array.of(2, ...record.subarray(1)))).toThrow(/unknown format/);
-    expect(() => decodeBlockRecord(record.subarray(0, record.length - 3))).toThrow(/corrupt/);
-    expect(() => decodeBlockRecord(new Uint8Array(0))).toThrow(/corrupt/);
-  });
-});
 
 describe("BlockStore", () => {
   const [a, b, c, d] = signers as [Signer, Signer, Signer, Signer];

@@ -1,8 +1,7 @@
 /**
- * Measures the block store: disk bytes per committed transfer and time per block.
+ * Size and speed of the block store: disk bytes per committed transfer and time per block.
  *
- *   npx tsx packages/node/src/block-store-measure.ts [--blocks 20] [--txs 10000] [--accounts 10000]
- *     [--pattern random|tps]
+ *   npm run bench:block-store -- [--blocks 20] [--txs 10000] [--accounts 10000] [--pattern random|tps]
  *
  * Builds realistic signed Ed25519 transfers with their results (bank/transfer and auth/fee events):
  * "random" picks sender and recipient at random among the accounts, amounts up to 10^6, and puts the
@@ -11,7 +10,9 @@
  * transactionSync, as the node does) and reports: growth of the environment directory per tx (sum of
  * st_blocks * 512 of its files, from after the first block, as bench/tps.ts measures), the live size
  * per tx (a compacted copy, i.e. without LMDB's free pages) by database, the compressed block records
- * alone, and the time of putBlock per block (wall and process CPU).
+ * alone, and the time of putBlock per block (wall and process CPU). Prints one JSON line last:
+ * bytes_per_tx (env growth), live_bytes_per_tx, record_bytes_per_tx, ms_per_block (putBlock wall
+ * median), cpu_ms_per_block (its CPU median), txs (measured).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,15 +33,9 @@ import {
   TxResultSchema,
   txHash,
 } from "@btt/core";
+import { BlockStore, blockHash, type CommittedBlock, encodeBlockResults, txMerkleRoot } from "@btt/node";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { open } from "lmdb";
-import {
-  BlockStore,
-  blockHash,
-  type CommittedBlock,
-  encodeBlockResults,
-  txMerkleRoot,
-} from "./block-store.ts";
 
 const { values } = parseArgs({
   options: {
@@ -151,7 +146,7 @@ function makeBlock(
   return { committed: { block, hash: blockHash(header), results: blockResults }, accounts };
 }
 
-const dir = mkdtempSync(join(tmpdir(), "btt-block-store-measure-"));
+const dir = mkdtempSync(join(tmpdir(), "btt-bench-block-store-"));
 const env = open({ path: join(dir, "env"), maxDbs: 16 });
 const store = new BlockStore(env);
 const stored = env.openDB<Uint8Array, Uint8Array>("blocks.bodies", {
@@ -248,3 +243,14 @@ console.log(
 );
 console.log(`commit (rest of transactionSync): median ${median(commitMs).toFixed(1)} ms per block`);
 rmSync(dir, { recursive: true, force: true });
+const oneDecimal = (n: number) => Math.round(n * 10) / 10;
+console.log(
+  JSON.stringify({
+    bytes_per_tx: oneDecimal((end.allocated - start.allocated) / measuredTxs),
+    live_bytes_per_tx: oneDecimal(compact.size / allTxs),
+    record_bytes_per_tx: oneDecimal(recordBytes / measuredTxs),
+    ms_per_block: oneDecimal(median(putMs)),
+    cpu_ms_per_block: oneDecimal(median(putCpuMs)),
+    txs: measuredTxs,
+  }),
+);

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import * as blockStore from "./index.ts";
+
+describe("block-store/index.ts", () => {
+  it("exports the block store's public API and nothing else", () => {
+    expect(Object.keys(blockStore).sort()).toEqual([
+      "BlockBody",
+      "BlockStore",
+      "blockHash",
+      "decodeBlockRecord",
+      "encodeBlockRecord",
+      "encodeBlockResults",
+      "txMerkleRoot",
+    ]);
+  });
+});
