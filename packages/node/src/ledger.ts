@@ -11,8 +11,8 @@ import {
   type TxResult,
   toHex,
 } from "@btt/core";
-import { type BlockInfo, CommittedStore, canonicalJson, type KVStore, type LedgerEvent } from "@btt/modules";
-import { AuthenticatedState } from "@btt/state";
+import { type BlockInfo, CommittedStore, canonicalJson, type LedgerEvent } from "@btt/modules";
+import { AuthenticatedState, encodeProof } from "@btt/state";
 import { create } from "@bufbuild/protobuf";
 import { open, type RootDatabase } from "lmdb";
 import { Application, type BlockExecution, type BlockTx } from "./app.ts";
@@ -34,6 +34,16 @@ export interface LedgerOptions {
 }
 
 const META_GENESIS = "genesis";
+
+export interface StateProof {
+  height: number;
+  key: Uint8Array;
+  /** undefined: the proof shows the key is absent. */
+  value: Uint8Array | undefined;
+  /** Encoded MerkleProof (@btt/state decodeProof / verifyProof). */
+  proof: Uint8Array;
+  appHash: Uint8Array;
+}
 
 /**
  * The chain on disk: authenticated state, blocks, results and indexes in one LMDB
@@ -124,6 +134,16 @@ export class Ledger {
     });
     this.committed.invalidate();
     return { ...committed, execution };
+  }
+
+  /**
+   * A state entry (full key, module prefix included) at a height, latest by default, with
+   * its Merkle proof against that height's app hash, which is in the block header. Heights
+   * older than the retention window are refused (VERSION_PRUNED).
+   */
+  prove(key: Uint8Array, height = this.height): StateProof {
+    const { value, proof, root, version } = this.state.prove(key, height);
+    return { height: version, key, value, proof: encodeProof(proof), appHash: root };
   }
 
   close(): Promise<void> {

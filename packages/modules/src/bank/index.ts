@@ -10,6 +10,7 @@ export { bankMsg } from "./builders.ts";
 export { type Amount, type DenomMetadata, formatCoins, parseCoins } from "./denoms.ts";
 export { type BankGenesis, BTT_DENOM } from "./genesis.ts";
 export { BankKeeper } from "./keeper.ts";
+export { balanceStateKey } from "./keys.ts";
 
 export interface BankModule extends Module<BankGenesis> {
   readonly keeper: BankKeeper;
