@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { toBttError, toHex } from "@btt/core";
-import { BttNode, defaultHome, homePaths, initHome, loadHome, SoloDriver } from "@btt/node";
+import { defaultHome, homePaths, initHome, openHomeNode, SoloDriver } from "@btt/node";
 
 const USAGE = `btt: the BitHive node and tools
 
@@ -72,14 +72,7 @@ function init(home: string, chainId: string, json: boolean): void {
 }
 
 async function start(home: string): Promise<void> {
-  const { config, genesis } = loadHome(home);
-  const node = new BttNode({
-    dataDir: homePaths(home).data,
-    genesis,
-    keepRecent: config.keepRecent,
-    mempool: config.mempool,
-    ...(config.verifyThreads === undefined ? {} : { verifyThreads: config.verifyThreads }),
-  });
+  const { node, config, genesis } = openHomeNode(home);
   const driver = new SoloDriver(node, {
     blockIntervalMs: config.blockIntervalMs,
     limits: config.block,
@@ -111,14 +104,7 @@ async function start(home: string): Promise<void> {
 }
 
 async function status(home: string, json: boolean): Promise<void> {
-  const { config, genesis } = loadHome(home);
-  const node = new BttNode({
-    dataDir: homePaths(home).data,
-    genesis,
-    keepRecent: config.keepRecent,
-    mempool: config.mempool,
-    verifyThreads: 0,
-  });
+  const { node, genesis } = openHomeNode(home, { verifyThreads: 0 });
   const out = { chain_id: genesis.chain_id, height: node.height, app_hash: toHex(node.ledger.appHash) };
   await node.close();
   console.log(

@@ -6,7 +6,7 @@ import { JsonFields } from "@btt/modules";
 import { Application } from "./app.ts";
 import { createDevGenesis, type GenesisDoc, readGenesisFile } from "./genesis.ts";
 import { DEFAULT_MEMPOOL_OPTIONS, type MempoolOptions } from "./mempool.ts";
-import { type BlockLimits, DEFAULT_BLOCK_LIMITS, DEFAULT_KEEP_RECENT } from "./node.ts";
+import { type BlockLimits, BttNode, DEFAULT_BLOCK_LIMITS, DEFAULT_KEEP_RECENT } from "./node.ts";
 
 /** A node's home directory: config.json, genesis.json, keys/ (dev keys) and data/ (the chain). */
 export interface NodeConfig {
@@ -104,4 +104,18 @@ export function loadHome(home: string): { config: NodeConfig; genesis: GenesisDo
     ...(raw.verifyThreads === undefined ? {} : { verifyThreads: f.integer(raw, "verifyThreads", 0, 256) }),
   };
   return { config, genesis };
+}
+
+/** Opens the node of a home directory with its config (`verifyThreads` overrides the config's). */
+export function openHomeNode(home: string, overrides: { verifyThreads?: number } = {}) {
+  const { config, genesis } = loadHome(home);
+  const verifyThreads = overrides.verifyThreads ?? config.verifyThreads;
+  const node = new BttNode({
+    dataDir: homePaths(home).data,
+    genesis,
+    keepRecent: config.keepRecent,
+    mempool: config.mempool,
+    ...(verifyThreads === undefined ? {} : { verifyThreads }),
+  });
+  return { node, config, genesis };
 }

@@ -92,18 +92,7 @@ export class Mempool {
     const sender = decoded.body.sender;
     const queue = this.queues.get(sender);
     const pending = queue?.txs.length ?? 0;
-    const outcome = this.deps.check(decoded, { ahead: BigInt(pending) });
-    const expected = this.deps.nextNonce(sender) + BigInt(pending);
-    if (outcome.nonce < expected) {
-      throw new BttError(
-        "NONCE_TOO_LOW",
-        `nonce ${outcome.nonce} is already pending; the next nonce is ${expected}`,
-        {
-          expected: expected.toString(),
-          got: outcome.nonce.toString(),
-        },
-      );
-    }
+    const outcome = this.deps.check(decoded, { pending: BigInt(pending) });
     const pendingFees = (queue?.txs ?? []).reduce((sum, t) => sum + t.outcome.fee, 0n);
     const balance = this.deps.feeBalance(sender, outcome.feeDenom);
     if (pendingFees + outcome.fee > balance) {

@@ -34,9 +34,31 @@ export interface AnteOutcome {
   readonly messages: readonly DecodedMessage[];
 }
 
-/** How far ahead of the account's nonce a tx may be: 0 in a block, the sender's pending txs in the mempool. */
+/** Transactions of the sender already queued ahead of this one (the mempool's; 0 in a block). */
 export interface NonceWindow {
-  readonly ahead: bigint;
+  readonly pending: bigint;
+}
+
+/** A tx must carry exactly the next nonce after the committed one and the sender's pending txs. */
+function checkNonce(nonce: bigint, committed: bigint, pending: bigint): void {
+  const next = committed + pending;
+  if (nonce === next) return;
+  const details = { expected: next.toString(), got: nonce.toString() };
+  if (nonce < committed) {
+    throw new BttError(
+      "NONCE_TOO_LOW",
+      `nonce ${nonce} was already used; the next nonce is ${next}`,
+      details,
+    );
+  }
+  if (nonce < next) {
+    throw new BttError(
+      "NONCE_TOO_LOW",
+      `nonce ${nonce} is already pending; the next nonce is ${next}`,
+      details,
+    );
+  }
+  throw new BttError("NONCE_TOO_HIGH", `nonce ${nonce} is ahead; the next nonce is ${next}`, details);
 }
 
 /**
@@ -60,7 +82,7 @@ export class AnteHandler {
   check(
     kv: KVStore,
     decoded: DecodedTx,
-    window: NonceWindow = { ahead: 0n },
+    window: NonceWindow = { pending: 0n },
     decodedMessages?: readonly DecodedMessage[],
   ): AnteOutcome {
     const { body, tx } = decoded;
@@ -91,27 +113,7 @@ export class AnteHandler {
       tx.publicKey,
     );
 
-    const expected = this.auth.nextNonce(kv, body.sender);
-    if (body.nonce < expected) {
-      throw new BttError(
-        "NONCE_TOO_LOW",
-        `nonce ${body.nonce} was already used; the next nonce is ${expected}`,
-        {
-          expected: expected.toString(),
-          got: body.nonce.toString(),
-        },
-      );
-    }
-    if (body.nonce > expected + window.ahead) {
-      throw new BttError(
-        "NONCE_TOO_HIGH",
-        `nonce ${body.nonce} is ahead; the next nonce is ${expected + window.ahead}`,
-        {
-          expected: (expected + window.ahead).toString(),
-          got: body.nonce.toString(),
-        },
-      );
-    }
+    checkNonce(body.nonce, this.auth.nextNonce(kv, body.sender), window.pending);
 
     const fee = parseAmount(body.fee!.amount, "fee");
     if (body.fee!.denom !== params.feeDenom) {
