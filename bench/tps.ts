@@ -14,7 +14,7 @@ import { BttNode, createDevGenesis, SoloDriver } from "@btt/node";
 const { values } = parseArgs({
   options: {
     accounts: { type: "string", default: "10000" },
-    rate: { type: "string", default: "12000" },
+    rate: { type: "string", default: "5000" },
     seconds: { type: "string", default: "15" },
     // Load before the measured window (caches, page cache, JIT warm): submitted, not measured.
     warmup: { type: "string", default: "5" },
