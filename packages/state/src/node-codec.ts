@@ -1,22 +1,24 @@
 /**
- * Byte layouts of tree nodes and node keys (see README "Storage layout").
+ * Byte layouts of stored tree nodes, node keys and root pointers (see README "Storage").
  *
- * Leaf:     0x00 | keyHash(32) | valueHash(32) | keyLen(u16 BE) | key | value
- *           leafHash = SHA256(first 65 bytes)
- * Internal: 0x01 | bitmap(u16 BE) | childHash(32) x n | leafMask(u16 BE) | childVersion(u64 BE) x n
- *           | leafKeyHash(32) x (number of leaf children)
- *           internalHash = SHA256(first 3 + 32n bytes)
- * The hashed part of each record is a prefix of it, so hashing needs no copy. The unhashed tail
- * (leaf mask, versions, leaf key hashes) is navigation data: knowing which child is a leaf and
- * for which key lets an update of an existing key skip reading the leaf itself.
+ * Only internal nodes whose subtree holds more than `bucketLeaves` keys are stored ("stored
+ * nodes"). Their children are of four kinds: empty, a leaf, a bucket (a subtree of at most
+ * `bucketLeaves` keys, recomputed from the key index and flat values) or another stored node.
+ *
+ * Stored node: 0x01 | bitmap u16 | childHash(32) x n                        <- hashed prefix
+ *              | leafMask u16 | bucketMask u16 | leafCount u64
+ *              | childVersion u64 x (stored-node children) | leafKeyHash(32) x (leaf children)
+ * internalHash = SHA256(hashed prefix); leafHash = SHA256(0x00 | keyHash | SHA256(value)).
  */
 import { sha256Str } from "./hash.ts";
 import { nibbleAt } from "./nibbles.ts";
 
-export const TAG_LEAF = 0x00;
 export const TAG_INTERNAL = 0x01;
-const LEAF_HASHED_LEN = 65;
-const LEAF_HEADER_LEN = 67;
+
+export const KIND_EMPTY = 0;
+export const KIND_LEAF = 1;
+export const KIND_BUCKET = 2;
+export const KIND_NODE = 3;
 
 const TWO32 = 4294967296;
 
@@ -42,12 +44,12 @@ export function readU64(buf: Uint8Array, off: number): number {
 
 /**
  * NodeKey = version(u64 BE) | one byte per nibble of the path. Version first: the nodes of a
- * commit form one contiguous key range at the end of the B-tree, so writing them is cheap.
+ * commit form one contiguous key range at the end of the B-tree, so writing them is an append.
  */
-export function nodeKey(version: number, h: Uint8Array, depth: number): Buffer {
+export function nodeKey(version: number, h: Uint8Array, depth: number, off = 0): Buffer {
   const k = Buffer.allocUnsafe(8 + depth);
   writeU64(k, 0, version);
-  for (let i = 0; i < depth; i++) k[8 + i] = nibbleAt(h, i);
+  for (let i = 0; i < depth; i++) k[8 + i] = nibbleAt(h, i, off);
   return k;
 }
 
@@ -58,40 +60,9 @@ export function popcount16(x: number): number {
   return (x + (x >>> 8)) & 0x1f;
 }
 
-// ---- leaves ----
-
-export function encodeLeaf(keyHash: Uint8Array, key: Uint8Array, value: Uint8Array): Buffer {
-  const rec = Buffer.allocUnsafe(LEAF_HEADER_LEN + key.length + value.length);
-  rec[0] = TAG_LEAF;
-  rec.set(keyHash, 1);
-  rec.write(sha256Str(value), 33, 32, "latin1");
-  rec[65] = key.length >>> 8;
-  rec[66] = key.length & 0xff;
-  rec.set(key, LEAF_HEADER_LEN);
-  rec.set(value, LEAF_HEADER_LEN + key.length);
-  return rec;
-}
-
-/** Leaf hash as a latin1 string (see hash.sha256Str). */
-export function leafHash(rec: Buffer): string {
-  return sha256Str(rec.subarray(0, LEAF_HASHED_LEN));
-}
-
-export function leafKeyHash(rec: Buffer): Buffer {
-  return rec.subarray(1, 33);
-}
-
-export function leafValueHash(rec: Buffer): Buffer {
-  return rec.subarray(33, 65);
-}
-
-export function leafValue(rec: Buffer): Buffer {
-  return rec.subarray(LEAF_HEADER_LEN + ((rec[65]! << 8) | rec[66]!));
-}
-
-/** Same key hash as `kh`? Compares in place, no subarray allocation. */
-export function leafHasKeyHash(rec: Buffer, kh: Uint8Array): boolean {
-  return equal32(rec, 1, kh, 0);
+/** Position of child `nib` among the children in `mask`. */
+function rank(mask: number, nib: number): number {
+  return popcount16(mask & ((1 << nib) - 1));
 }
 
 /** a[ao..ao+32) == b[bo..bo+32)? A JS loop beats Buffer.compare's native call for 32 bytes. */
@@ -100,64 +71,78 @@ export function equal32(a: Uint8Array, ao: number, b: Uint8Array, bo: number): b
   return true;
 }
 
-// ---- internal nodes ----
-
-export function bitmapOf(rec: Buffer): number {
-  return (rec[1]! << 8) | rec[2]!;
+/** Byte order of a[ao..ao+32) vs b[bo..bo+32): negative, 0 or positive. */
+export function compare32(a: Uint8Array, ao: number, b: Uint8Array, bo: number): number {
+  for (let i = 0; i < 32; i++) {
+    const d = a[ao + i]! - b[bo + i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
-/** Position of child `nib` among the present children. */
-export function childIndex(bitmap: number, nib: number): number {
-  return popcount16(bitmap & ((1 << nib) - 1));
+/** Decoded header of a stored node record; child data is read from `rec` in place. */
+export class NodeView {
+  readonly bitmap: number;
+  readonly n: number;
+  readonly leafMask: number;
+  readonly bucketMask: number;
+  readonly nodeMask: number;
+  readonly leafCount: number;
+  private readonly versionsAt: number;
+  private readonly keyHashesAt: number;
+
+  constructor(readonly rec: Buffer) {
+    this.bitmap = (rec[1]! << 8) | rec[2]!;
+    this.n = popcount16(this.bitmap);
+    const t = 3 + 32 * this.n;
+    this.leafMask = (rec[t]! << 8) | rec[t + 1]!;
+    this.bucketMask = (rec[t + 2]! << 8) | rec[t + 3]!;
+    this.nodeMask = this.bitmap & ~this.leafMask & ~this.bucketMask;
+    this.leafCount = readU64(rec, t + 4);
+    this.versionsAt = t + 12;
+    this.keyHashesAt = this.versionsAt + 8 * popcount16(this.nodeMask);
+  }
+
+  kind(nib: number): number {
+    const bit = 1 << nib;
+    if (!(this.bitmap & bit)) return KIND_EMPTY;
+    if (this.leafMask & bit) return KIND_LEAF;
+    return this.bucketMask & bit ? KIND_BUCKET : KIND_NODE;
+  }
+
+  hashOffset(nib: number): number {
+    return 3 + 32 * rank(this.bitmap, nib);
+  }
+
+  /** Version of stored-node child `nib`. */
+  childVersion(nib: number): number {
+    return readU64(this.rec, this.versionsAt + 8 * rank(this.nodeMask, nib));
+  }
+
+  /** Offset of the key hash of leaf child `nib`. */
+  keyHashOffset(nib: number): number {
+    return this.keyHashesAt + 32 * rank(this.leafMask, nib);
+  }
+
+  /** Internal node hash as a latin1 string. */
+  hash(): string {
+    return sha256Str(this.rec.subarray(0, 3 + 32 * this.n));
+  }
 }
 
-export function childHashOffset(idx: number): number {
-  return 3 + 32 * idx;
-}
-
-export function leafMaskOf(rec: Buffer, n: number): number {
-  const o = 3 + 32 * n;
-  return (rec[o]! << 8) | rec[o + 1]!;
-}
-
-export function childVersion(rec: Buffer, n: number, idx: number): number {
-  return readU64(rec, 5 + 32 * n + 8 * idx);
-}
-
-export function internalLen(n: number, leaves: number): number {
-  return 5 + 40 * n + 32 * leaves;
-}
-
-/** Offset of the key hash of leaf child `nib` (which must be a leaf child). */
-export function leafKhOffset(n: number, leafMask: number, nib: number): number {
-  return 5 + 40 * n + 32 * popcount16(leafMask & ((1 << nib) - 1));
-}
-
-/** Internal node hash as a latin1 string (see hash.sha256Str). */
-export function internalHash(rec: Buffer, n: number): string {
-  return sha256Str(rec.subarray(0, 3 + 32 * n));
-}
-
-/** Writes tag, bitmap and leaf mask; the caller fills child hashes, versions and leaf key hashes. */
-export function allocInternal(bitmap: number, leafMask: number): Buffer {
+export function nodeRecordLength(bitmap: number, leafMask: number, bucketMask: number): number {
   const n = popcount16(bitmap);
-  const rec = Buffer.allocUnsafe(internalLen(n, popcount16(leafMask)));
-  rec[0] = TAG_INTERNAL;
-  rec[1] = bitmap >>> 8;
-  rec[2] = bitmap & 0xff;
-  const o = 3 + 32 * n;
-  rec[o] = leafMask >>> 8;
-  rec[o + 1] = leafMask & 0xff;
-  return rec;
+  return 3 + 32 * n + 12 + 8 * popcount16(bitmap & ~leafMask & ~bucketMask) + 32 * popcount16(leafMask);
 }
 
 // ---- root pointers (kept per version in the meta db) ----
 
 export const ROOT_EMPTY = 0;
-export const ROOT_LEAF = 1;
-export const ROOT_INTERNAL = 2;
+/** 1..bucketLeaves keys: the root is a leaf or a bucket, recomputed from the flat data. */
+export const ROOT_LIST = 1;
+export const ROOT_NODE = 2;
 
-/** Where the tree of one version starts: the root node's hash, kind and the version it was written at. */
+/** Where the tree of one version starts: root hash, kind and (for a stored node) its version. */
 export interface RootRef {
   hash: Buffer;
   kind: number;

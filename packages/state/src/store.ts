@@ -4,56 +4,50 @@
  * prepare() computes a commit without writing; write() issues the puts/removes inside the
  * caller's synchronous write transaction, so state, blocks and metadata commit atomically.
  */
-import type { Database, RootDatabase } from "lmdb";
+import type { RootDatabase } from "lmdb";
+import { Batch, checkKey, MAX_STATE_KEY_LEN, OP_DELETE, OP_INSERT, OP_NONE } from "./batch.ts";
+import { BucketCache } from "./bucket-cache.ts";
 import { NodeCache } from "./cache.ts";
 import { StateError } from "./errors.ts";
-import { sha256, sha256Str } from "./hash.ts";
-import { MAX_DEPTH, MAX_ID_DEPTH, nibbleAt, pathId } from "./nibbles.ts";
+import { sha256 } from "./hash.ts";
+import { ChunkPool, ENTRY, ListWriter } from "./leaf-list.ts";
 import {
-  bitmapOf,
-  childHashOffset,
-  childIndex,
-  childVersion,
   decodeRootRef,
-  encodeLeaf,
   encodeRootRef,
-  equal32,
-  leafHasKeyHash,
-  leafKeyHash,
-  leafKhOffset,
-  leafMaskOf,
-  leafValue,
-  leafValueHash,
-  nodeKey,
-  popcount16,
   ROOT_EMPTY,
-  ROOT_LEAF,
   ROOT_REF_LEN,
   type RootRef,
   readU64,
-  TAG_INTERNAL,
-  TAG_LEAF,
   writeU64,
 } from "./node-codec.ts";
-import type { MerkleProof, ProofStep, ProofTerminal } from "./proof.ts";
-import { Change, type NodeReader, newLeafPtr, TreeUpdater } from "./tree.ts";
+import type { MerkleProof } from "./proof.ts";
+import { type Db, readCopy, readFast, TreeReader } from "./reader.ts";
+import { TreeUpdater } from "./tree.ts";
+import { UndoWriter, undoKey } from "./undo.ts";
 
 export interface AuthenticatedStateOptions {
   /** Number of most recent versions kept readable (>= 1). */
   keepRecent: number;
-  /** Max internal nodes kept in memory (default 250,000; 0 disables the cache). */
+  /** Max stored nodes, and max bucket leaf lists, kept in memory (default 250,000; 0 = none). */
   nodeCacheSize?: number;
   /**
-   * Physically delete stale nodes every `pruneInterval` versions (default 1: in every write).
-   * Versions outside the window are unreadable right away either way; a larger interval only
-   * lets garbage wait, so that one LMDB transaction deletes many nodes per page touched.
+   * Physically delete stale data every `pruneInterval` versions (default 1: in every write).
+   * Versions outside the window are unreadable right away either way.
    */
   pruneInterval?: number;
+  /**
+   * Subtrees with at most this many keys are not stored as nodes but recomputed from the flat
+   * values (default 64; 1 stores every internal node). Fixed when the store is created: an
+   * existing store keeps the value it was created with.
+   */
+  bucketLeaves?: number;
 }
 
-/** LMDB's key size limit (lmdb-js default build). */
-export const MAX_STATE_KEY_LEN = 1978;
+export { MAX_STATE_KEY_LEN };
+
 const DEFAULT_NODE_CACHE = 250_000;
+const DEFAULT_BUCKET_LEAVES = 64;
+const MAX_BUCKET_LEAVES = 1024;
 /**
  * Max bytes per stale-index record. Values above ~2 KB go to LMDB overflow pages, which need
  * runs of contiguous free pages; finding those in a churned freelist makes commits very slow.
@@ -63,8 +57,10 @@ const STALE_CHUNK_BYTES = 1900;
 const LATEST_KEY = Buffer.from([0x00]);
 const APPEND = { append: true } as const;
 const ROOT_KEY_PREFIX = 0x01;
-// latest record: latestVersion u64 | oldestRetained u64 | RootRef of latest
-const LATEST_LEN = 16 + ROOT_REF_LEN;
+/** Storage format of this code; the latest record starts with it. */
+const FORMAT = 2;
+// latest record: format u8 | bucketLeaves u16 | latestVersion u64 | oldestRetained u64 | RootRef
+const LATEST_LEN = 19 + ROOT_REF_LEN;
 
 function rootKey(version: number): Buffer {
   const k = Buffer.allocUnsafe(9);
@@ -80,24 +76,8 @@ function staleKey(version: number, chunk: number): Buffer {
   return k;
 }
 
-/**
- * Read a value into a fresh pooled Buffer. lmdb-js `get` on a binary db copies into a new
- * ArrayBuffer per call, which costs microseconds at 1M-key scale; getBinaryFast returns a
- * reused buffer (valid until the next read) that we copy into Node's buffer pool instead.
- */
-function readCopy(db: Database<Buffer, Buffer>, key: Buffer): Buffer | undefined {
-  const fast = db.getBinaryFast(key);
-  if (fast === undefined) return undefined;
-  // lmdb-js overrides `length` of its shared buffer with the value size; the underlying view
-  // is larger, so copy through an explicit view.
-  const len = fast.length;
-  const out = Buffer.allocUnsafe(len);
-  out.set(new Uint8Array(fast.buffer, fast.byteOffset, len));
-  return out;
-}
-
 /** putSync with MDB_APPEND; true if written. (lmdb-js returns a boolean; its typings say void.) */
-function appendSync(db: Database<Buffer, Buffer>, key: Buffer, value: Buffer): boolean {
+function appendSync(db: Db, key: Buffer, value: Buffer): boolean {
   return (db.putSync(key, value, APPEND) as unknown as boolean) !== false;
 }
 
@@ -105,9 +85,9 @@ function emptyRoot(): RootRef {
   return { hash: Buffer.alloc(32), kind: ROOT_EMPTY, nodeVersion: 0 };
 }
 
-function checkKey(key: Uint8Array): void {
-  if (!(key instanceof Uint8Array) || key.length === 0 || key.length > MAX_STATE_KEY_LEN) {
-    throw new StateError("BAD_KEY", `state keys must be 1..${MAX_STATE_KEY_LEN} bytes`);
+function checkInt(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new StateError("BAD_OPTIONS", `${name} must be an integer in [${min}, ${max}]`);
   }
 }
 
@@ -125,62 +105,34 @@ interface PreparedData {
   baseVersion: number;
   baseRoot: Buffer;
   rootRef: RootRef;
-  changes: Change[];
+  batch: Batch;
   up: TreeUpdater;
+  writer: ListWriter;
   written: boolean;
+  /** Its list memory went back to the pool: it can never be written. */
+  recycled: boolean;
 }
 
 // Internals of PreparedCommit stay out of the public object.
 const prepared = new WeakMap<PreparedCommit, PreparedData>();
 
-class Reader implements NodeReader {
-  // One reusable key buffer per depth: lmdb-js copies keys, so reads allocate no key.
-  private readonly keyBufs: Buffer[] = [];
-
-  constructor(
-    private readonly nodes: Database<Buffer, Buffer>,
-    private readonly cache: NodeCache,
-    /** Insert misses into the cache (only for reads of the latest tree). */
-    private readonly fill: boolean,
-  ) {
-    for (let d = 0; d <= MAX_DEPTH; d++) this.keyBufs.push(Buffer.alloc(8 + d));
-  }
-
-  internal(version: number, h: Uint8Array, depth: number): Buffer {
-    const id = depth <= MAX_ID_DEPTH ? pathId(h, depth) : -1;
-    if (id >= 0) {
-      const hit = this.cache.get(id, version);
-      if (hit !== undefined) return hit;
-    }
-    const k = this.keyBufs[depth]!;
-    writeU64(k, 0, version);
-    for (let i = 0; i < depth; i++) k[8 + i] = nibbleAt(h, i);
-    const rec = readCopy(this.nodes, k);
-    if (rec === undefined || rec[0] !== TAG_INTERNAL) {
-      throw new StateError("CORRUPT", `missing internal node at depth ${depth}, version ${version}`);
-    }
-    if (this.fill && id >= 0) this.cache.set(id, version, rec);
-    return rec;
-  }
-
-  leaf(key: Buffer): Buffer {
-    const rec = readCopy(this.nodes, key);
-    if (rec === undefined || rec[0] !== TAG_LEAF) throw new StateError("CORRUPT", "missing leaf node");
-    return rec;
-  }
-}
-
 export class AuthenticatedState {
   private readonly root: RootDatabase;
-  private readonly nodes: Database<Buffer, Buffer>;
-  private readonly stale: Database<Buffer, Buffer>;
-  private readonly values: Database<Buffer, Buffer>;
-  private readonly meta: Database<Buffer, Buffer>;
+  private readonly nodes: Db;
+  private readonly stale: Db;
+  private readonly values: Db;
+  private readonly keys: Db;
+  private readonly undo: Db;
+  private readonly meta: Db;
   private readonly keepRecent: number;
   private readonly pruneInterval: number;
-  private readonly cache: NodeCache;
-  private readonly latestReader: Reader;
-  private readonly histReader: Reader;
+  private readonly nodeCache: NodeCache;
+  private readonly buckets: BucketCache;
+  private readonly reader: TreeReader;
+  private bucketLeaves: number;
+  private readonly chunks = new ChunkPool(64);
+  /** Prepares whose list chunks go back to the pool once they can no longer be written. */
+  private pending: PreparedData[] = [];
 
   // In-memory copy of the committed "latest" record; re-checked against LMDB on every call so an
   // aborted caller transaction (after write()) cannot leave us ahead of the store.
@@ -190,28 +142,30 @@ export class AuthenticatedState {
   private latestRec: Buffer | undefined;
 
   constructor(root: RootDatabase, opts: AuthenticatedStateOptions) {
-    if (!Number.isSafeInteger(opts.keepRecent) || opts.keepRecent < 1) {
-      throw new StateError("BAD_OPTIONS", "keepRecent must be an integer >= 1");
-    }
+    checkInt("keepRecent", opts.keepRecent, 1);
     const cacheSize = opts.nodeCacheSize ?? DEFAULT_NODE_CACHE;
-    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
-      throw new StateError("BAD_OPTIONS", "nodeCacheSize must be an integer >= 0");
-    }
+    checkInt("nodeCacheSize", cacheSize, 0);
+    this.pruneInterval = opts.pruneInterval ?? 1;
+    checkInt("pruneInterval", this.pruneInterval, 1);
+    this.bucketLeaves = opts.bucketLeaves ?? DEFAULT_BUCKET_LEAVES;
+    checkInt("bucketLeaves", this.bucketLeaves, 1, MAX_BUCKET_LEAVES);
     this.root = root;
     this.keepRecent = opts.keepRecent;
-    this.pruneInterval = opts.pruneInterval ?? 1;
-    if (!Number.isSafeInteger(this.pruneInterval) || this.pruneInterval < 1) {
-      throw new StateError("BAD_OPTIONS", "pruneInterval must be an integer >= 1");
-    }
     const open = (name: string) =>
       root.openDB<Buffer, Buffer>({ name, encoding: "binary", keyEncoding: "binary" });
     this.nodes = open("state.nodes");
     this.stale = open("state.stale");
     this.values = open("state.values");
+    this.keys = open("state.keys");
+    this.undo = open("state.undo");
     this.meta = open("state.meta");
-    this.cache = new NodeCache(cacheSize);
-    this.latestReader = new Reader(this.nodes, this.cache, true);
-    this.histReader = new Reader(this.nodes, this.cache, false);
+    this.nodeCache = new NodeCache(cacheSize);
+    this.buckets = new BucketCache(cacheSize);
+    this.reader = new TreeReader(
+      { nodes: this.nodes, values: this.values, keys: this.keys, undo: this.undo },
+      this.nodeCache,
+      this.buckets,
+    );
     this.sync();
   }
 
@@ -235,13 +189,16 @@ export class AuthenticatedState {
   /** Latest committed value (flat db; no tree access). */
   get(key: Uint8Array): Uint8Array | undefined {
     if (key.length === 0 || key.length > MAX_STATE_KEY_LEN) return undefined;
-    return readCopy(this.values, Buffer.from(key.buffer, key.byteOffset, key.length));
+    return readCopy(this.values, key);
   }
 
-  /** Value at a retained version, read through the tree. */
+  /** Value at a retained version (latest value, undone by the undo log for older versions). */
   getAt(key: Uint8Array, version: number): Uint8Array | undefined {
     this.sync();
-    return this.walk(key, version, null);
+    this.rootAt(version);
+    checkKey(key);
+    if (version === this.latest) return readCopy(this.values, key);
+    return this.reader.valueAt(sha256(key), key, version);
   }
 
   prove(
@@ -250,15 +207,10 @@ export class AuthenticatedState {
   ): { value: Uint8Array | undefined; proof: MerkleProof; root: Uint8Array; version: number } {
     this.sync();
     const v = version ?? this.latest;
-    const steps: ProofStep[] = [];
-    const end: { terminal: ProofTerminal } = { terminal: { type: "empty" } };
-    const value = this.walk(key, v, { steps, end });
-    return {
-      value,
-      proof: { steps, terminal: end.terminal },
-      root: Buffer.from(this.rootAt(v).hash),
-      version: v,
-    };
+    const ref = this.rootAt(v);
+    checkKey(key);
+    const { value, steps, terminal } = this.reader.prove(key, ref, v);
+    return { value, proof: { steps, terminal }, root: Buffer.from(ref.hash), version: v };
   }
 
   /** Latest committed entries whose key starts with `prefix`, in key byte order. */
@@ -273,7 +225,7 @@ export class AuthenticatedState {
 
   /**
    * Compute the commit of `version` (= latestVersion + 1) from `changes` (value undefined =
-   * delete). Writes nothing and leaves the caches as they are; the result does not depend on the
+   * delete). Writes nothing and leaves the caches valid; the result does not depend on the
    * order of `changes`. Each key may appear once.
    */
   prepare(version: number, changes: Iterable<[Uint8Array, Uint8Array | undefined]>): PreparedCommit {
@@ -281,42 +233,27 @@ export class AuthenticatedState {
     if (!Number.isSafeInteger(version) || version !== this.latest + 1) {
       throw new StateError("BAD_VERSION", `expected version ${this.latest + 1}, got ${version}`);
     }
-    const entries = Array.isArray(changes) ? changes : [...changes];
-    const list: Change[] = new Array(entries.length);
-    // All key hashes of the batch share one buffer (one allocation instead of one per key).
-    const khs = Buffer.allocUnsafe(32 * entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      const [k, v] = entries[i]!;
-      checkKey(k);
-      const key = Buffer.from(k);
-      khs.write(sha256Str(key), 32 * i, 32, "latin1");
-      const kh = khs.subarray(32 * i, 32 * i + 32);
-      if (v === undefined) {
-        list[i] = new Change(kh, key, undefined, null);
-      } else {
-        if (!(v instanceof Uint8Array)) throw new StateError("BAD_VALUE", "values must be Uint8Arrays");
-        const rec = encodeLeaf(kh, key, v);
-        list[i] = new Change(kh, key, leafValue(rec), newLeafPtr(rec, kh, version));
-      }
-    }
-    list.sort(compareChanges);
-    for (let i = 1; i < list.length; i++) {
-      if (compareChanges(list[i - 1]!, list[i]!) === 0) {
-        throw new StateError("DUPLICATE_KEY", `key ${list[i]!.key.toString("hex")} appears twice`);
-      }
-    }
-    const up = new TreeUpdater(this.latestReader, version, list);
+    this.recycle();
+    const batch = Batch.of(Array.isArray(changes) ? changes : [...changes]);
+    this.reader.latest = this.latest;
+    const writer = new ListWriter(this.chunks);
+    const up = new TreeUpdater(this.reader.source, version, this.bucketLeaves, writer, batch);
     const rootRef = up.run(this.rootRef);
     const p = new PreparedCommit(version, Buffer.from(rootRef.hash));
-    prepared.set(p, {
+    const data: PreparedData = {
       owner: this,
       baseVersion: this.latest,
       baseRoot: this.rootRef.hash,
       rootRef,
-      changes: list,
+      batch,
       up,
+      writer,
       written: false,
-    });
+      recycled: false,
+    };
+    prepared.set(p, data);
+    // Track a few; the lists of untracked ones are simply left to the GC.
+    if (this.pending.length < 8) this.pending.push(data);
     return p;
   }
 
@@ -325,7 +262,7 @@ export class AuthenticatedState {
    * issues putSync/removeSync, which lmdb-js performs synchronously in the open write transaction
    * (outside one, each would commit on its own, so that case is refused up front). Also prunes
    * versions that fell out of the retention window. Afterwards the in-memory state (latest
-   * version, root, node cache) reflects the new version.
+   * version, root, caches) reflects the new version.
    */
   write(p: PreparedCommit): void {
     const d = prepared.get(p);
@@ -337,7 +274,7 @@ export class AuthenticatedState {
       throw new StateError("NOT_IN_TRANSACTION", "write() must be called inside root.transactionSync()");
     }
     this.sync();
-    if (d.written || d.baseVersion !== this.latest || !d.baseRoot.equals(this.rootRef.hash)) {
+    if (d.written || d.recycled || d.baseVersion !== this.latest || !d.baseRoot.equals(this.rootRef.hash)) {
       throw new StateError("STALE_PREPARE", "the state changed since prepare()");
     }
     const v = p.version;
@@ -345,18 +282,14 @@ export class AuthenticatedState {
 
     // New node keys come out of the updater sorted and above every existing key: append.
     // (lmdb-js reports a refused append by returning false, not by throwing.)
-    const keys = up.newKeys;
-    const recs = up.newRecs;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (k != null && !appendSync(this.nodes, k, recs[i]!)) {
+    for (let i = 0; i < up.newKeys.length; i++) {
+      const k = up.newKeys[i];
+      if (k != null && !appendSync(this.nodes, k, up.newRecs[i]!)) {
         throw new StateError("CORRUPT", `node key ${k.toString("hex")} not above the existing ones`);
       }
     }
-    for (const c of d.changes) {
-      if (c.value !== undefined) this.values.putSync(c.key, c.value);
-      else this.values.removeSync(c.key);
-    }
+    // Versions before v stay readable only if keepRecent > 1; only then do they need undo data.
+    this.writeValues(v, d, this.keepRecent > 1);
 
     const oldest = Math.max(this.oldest, v - this.keepRecent + 1);
     if (v <= oldest && this.pruneInterval === 1) {
@@ -371,17 +304,26 @@ export class AuthenticatedState {
     encodeRootRef(d.rootRef, rootRec, 0);
     this.meta.putSync(rootKey(v), rootRec);
     const latestRec = Buffer.allocUnsafe(LATEST_LEN);
-    writeU64(latestRec, 0, v);
-    writeU64(latestRec, 8, oldest);
-    encodeRootRef(d.rootRef, latestRec, 16);
+    latestRec[0] = FORMAT;
+    latestRec.writeUInt16BE(this.bucketLeaves, 1);
+    writeU64(latestRec, 3, v);
+    writeU64(latestRec, 11, oldest);
+    encodeRootRef(d.rootRef, latestRec, 19);
     this.meta.putSync(LATEST_KEY, latestRec);
 
     // In-memory state follows the (pending) transaction; sync() undoes this if it aborts.
-    for (let i = 0; i < up.cacheDropIds.length; i++)
-      this.cache.delete(up.cacheDropIds[i]!, up.cacheDropVersions[i]!);
-    for (let i = 0; i < up.cacheAddIds.length; i++)
-      this.cache.set(up.cacheAddIds[i]!, v, up.cacheAddRecs[i]!);
+    for (let i = 0; i < up.nodeDropIds.length; i++)
+      this.nodeCache.delete(up.nodeDropIds[i]!, up.nodeDropVersions[i]!);
+    for (let i = 0; i < up.nodeAddIds.length; i++)
+      this.nodeCache.set(up.nodeAddIds[i]!, v, up.nodeAddRecs[i]!);
+    for (const id of up.bucketDropIds) this.buckets.delete(id);
+    const adds = up.bucketAdds;
+    for (let i = 0; i < adds.length; i += 4) {
+      const at = adds[i + 2]!;
+      this.buckets.setBlock(adds[i]!, d.writer.chunk(adds[i + 1]!).subarray(at, at + adds[i + 3]!));
+    }
     this.latest = v;
+    this.reader.latest = v;
     this.oldest = oldest;
     this.rootRef = d.rootRef;
     this.latestRec = latestRec;
@@ -389,6 +331,54 @@ export class AuthenticatedState {
   }
 
   // ---- internals ----
+
+  /**
+   * Return the list chunks of tracked prepares that can never be written any more (written
+   * once, or based on a version older than the committed latest) to the pool.
+   */
+  private recycle(): void {
+    this.pending = this.pending.filter((d) => {
+      if (!d.written && d.baseVersion >= this.latest) return true;
+      d.recycled = true;
+      d.writer.release();
+      return false;
+    });
+  }
+
+  /**
+   * Flat values, the key index (key hash -> state key) for inserted and deleted keys, and, if
+   * `undo`, the undo record of what each changed key held before version v (read just before it
+   * is overwritten). (Writing the values in state-key order instead of key-hash order measured
+   * no faster: the sort cost what the locality saved.)
+   */
+  private writeValues(v: number, d: PreparedData, undo: boolean): void {
+    const b = d.batch;
+    const uw = undo ? new UndoWriter(v) : null;
+    for (let c = 0; c < b.n; c++) {
+      const op = b.ops[c]!;
+      if (op === OP_NONE) continue;
+      const key = b.key(c);
+      if (uw !== null) {
+        const old = op === OP_INSERT ? null : readFast(this.values, key);
+        if (old === undefined) throw new StateError("CORRUPT", "changed key without value");
+        uw.add(b.ents, c * ENTRY, old);
+      }
+      if (op === OP_DELETE) {
+        this.values.removeSync(key);
+        this.keys.removeSync(b.keyHash(c));
+      } else {
+        this.values.putSync(key, b.value(c));
+        if (op === OP_INSERT) this.keys.putSync(b.keyHash(c), key);
+      }
+    }
+    if (uw === null) return;
+    uw.finish();
+    for (let i = 0; i < uw.keys.length; i++) {
+      if (!appendSync(this.undo, uw.keys[i]!, uw.records[i]!)) {
+        throw new StateError("CORRUPT", "undo record not above the existing ones");
+      }
+    }
+  }
 
   /** Reload the in-memory view if LMDB's latest record differs (first call, or an aborted transaction). */
   private sync(): void {
@@ -398,14 +388,19 @@ export class AuthenticatedState {
       return;
     }
     if (this.latestRec !== undefined && rec.equals(this.latestRec)) return;
-    if (rec.length !== LATEST_LEN) throw new StateError("CORRUPT", "bad latest record");
-    this.reset(readU64(rec, 0), readU64(rec, 8), decodeRootRef(rec, 16));
+    if (rec.length !== LATEST_LEN || rec[0] !== FORMAT) {
+      throw new StateError("CORRUPT", "bad latest record (a store of another format?)");
+    }
+    this.bucketLeaves = rec.readUInt16BE(1);
+    this.reset(readU64(rec, 3), readU64(rec, 11), decodeRootRef(rec, 19));
     this.latestRec = rec;
   }
 
   private reset(latest: number, oldest: number, root: RootRef): void {
-    this.cache.clear();
+    this.nodeCache.clear();
+    this.buckets.clear();
     this.latest = latest;
+    this.reader.latest = latest;
     this.oldest = oldest;
     this.rootRef = root;
     this.latestRec = undefined;
@@ -424,66 +419,6 @@ export class AuthenticatedState {
     const rec = readCopy(this.meta, rootKey(version));
     if (rec === undefined) throw new StateError("CORRUPT", `no root record for version ${version}`);
     return decodeRootRef(rec, 0);
-  }
-
-  /** Follow `key`'s path at `version`; returns its value and, if asked, collects the proof. */
-  private walk(
-    key: Uint8Array,
-    version: number,
-    proof: { steps: ProofStep[]; end: { terminal: ProofTerminal } } | null,
-  ): Uint8Array | undefined {
-    const ref = this.rootAt(version);
-    checkKey(key);
-    const kh = sha256(key);
-    const reader = version === this.latest ? this.latestReader : this.histReader;
-    if (ref.kind === ROOT_EMPTY) return undefined;
-    let isLeaf = ref.kind === ROOT_LEAF;
-    let ver = ref.nodeVersion;
-    let leafKhOff = -1;
-    let parent: Buffer | null = null;
-    for (let depth = 0; ; depth++) {
-      if (isLeaf) {
-        // The parent knows the leaf's key hash: a plain read of another key needs no leaf read.
-        if (proof === null && parent !== null && !equal32(parent, leafKhOff, kh, 0)) return undefined;
-        const rec = reader.leaf(nodeKey(ver, kh, depth));
-        if (leafHasKeyHash(rec, kh)) {
-          if (proof) proof.end.terminal = { type: "key" };
-          return Buffer.from(leafValue(rec));
-        }
-        if (proof) {
-          proof.end.terminal = {
-            type: "other",
-            keyHash: Buffer.from(leafKeyHash(rec)),
-            valueHash: Buffer.from(leafValueHash(rec)),
-          };
-        }
-        return undefined;
-      }
-      const rec = reader.internal(ver, kh, depth);
-      const bitmap = bitmapOf(rec);
-      const n = popcount16(bitmap);
-      const nib = nibbleAt(kh, depth);
-      const present = (bitmap & (1 << nib)) !== 0;
-      const idx = childIndex(bitmap, nib);
-      if (proof) {
-        const siblings: Uint8Array[] = [];
-        for (let i = 0; i < n; i++) {
-          if (present && i === idx) continue;
-          const o = childHashOffset(i);
-          siblings.push(Buffer.from(rec.subarray(o, o + 32)));
-        }
-        proof.steps.push({ bitmap, siblings });
-      }
-      if (!present) {
-        if (proof) proof.end.terminal = { type: "empty" };
-        return undefined;
-      }
-      const leafMask = leafMaskOf(rec, n);
-      isLeaf = (leafMask & (1 << nib)) !== 0;
-      if (isLeaf) leafKhOff = leafKhOffset(n, leafMask, nib);
-      parent = rec;
-      ver = childVersion(rec, n, idx);
-    }
   }
 
   private writeStale(version: number, keys: Buffer[]): void {
@@ -505,7 +440,10 @@ export class AuthenticatedState {
     }
   }
 
-  /** Delete nodes that became stale at versions <= newOldest, and root records below newOldest. */
+  /**
+   * Delete what only versions < newOldest needed: stored nodes that became stale at versions
+   * <= newOldest, undo records of versions <= newOldest, and root records below newOldest.
+   */
   private prune(newOldest: number): void {
     // Collect first: deleting while a range cursor is open is not something to rely on.
     const entries: [Buffer, Buffer][] = [];
@@ -520,12 +458,11 @@ export class AuthenticatedState {
       }
       this.stale.removeSync(key);
     }
+    const undone: Buffer[] = [];
+    for (const key of this.undo.getKeys({ end: undoKey(newOldest + 1, null) })) undone.push(key);
+    for (const key of undone) this.undo.removeSync(key);
     const roots: Buffer[] = [];
     for (const key of this.meta.getKeys({ start: rootKey(0), end: rootKey(newOldest) })) roots.push(key);
     for (const key of roots) this.meta.removeSync(key);
   }
-}
-
-function compareChanges(a: Change, b: Change): number {
-  return a.k0 - b.k0 || a.keyHash.compare(b.keyHash);
 }
