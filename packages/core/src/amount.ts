@@ -1,3 +1,4 @@
+import { bytesToHex, hexToBytes } from "#platform";
 import { BttError } from "./errors.ts";
 
 /** Amounts are unsigned integers below 2^256, written in base 10 without leading zeros. */
@@ -31,10 +32,10 @@ export function encodeAmount(value: bigint): Uint8Array {
   if (value === 0n) return new Uint8Array(0);
   let hex = value.toString(16);
   if (hex.length % 2) hex = `0${hex}`;
-  return Buffer.from(hex, "hex");
+  return hexToBytes(hex);
 }
 
 export function decodeAmount(bytes: Uint8Array | undefined): bigint {
   if (!bytes || bytes.length === 0) return 0n;
-  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`);
+  return BigInt(`0x${bytesToHex(bytes)}`);
 }

@@ -26,6 +26,19 @@ export const ErrorCode = {
   INVALID_GENESIS: 20,
   INVALID_PARAMS: 21,
   INTERNAL: 22,
+  // API gateway (HTTP and WebSocket requests).
+  /** Request body or WebSocket message over the size limit. */
+  PAYLOAD_TOO_LARGE: 23,
+  RATE_LIMITED: 24,
+  /** Waited for something (a tx's commit) longer than allowed. */
+  TIMEOUT: 25,
+  ROUTE_NOT_FOUND: 26,
+  /** A request that does not match its schema: malformed JSON, wrong types, unknown fields. */
+  INVALID_REQUEST: 27,
+  /** The node cannot serve yet (starting, or shutting down). */
+  NOT_READY: 28,
+  /** A state height outside the retained window (pruned, or not committed yet). */
+  HEIGHT_UNAVAILABLE: 29,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;

@@ -1,6 +1,6 @@
-import { createPrivateKey, createPublicKey, sign as edSign, randomBytes } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ml_dsa65 } from "@noble/post-quantum/ml-dsa.js";
+import { ed25519KeyPair, randomBytes } from "#platform";
 import { addressOf } from "./address.ts";
 import { BttError } from "./errors.ts";
 import {
@@ -11,7 +11,6 @@ import {
 } from "./gen/btt/tx/v1/tx_pb.ts";
 import {
   ED25519_PUBLIC_KEY_BYTES,
-  ED25519_SPKI_PREFIX,
   KIND_ED25519,
   KIND_ML_DSA_65,
   ML_DSA_65_PUBLIC_KEY_BYTES,
@@ -21,9 +20,6 @@ import {
 export type KeyType = "ed25519" | "ml-dsa-65" | "multisig";
 
 export const MAX_MULTISIG_KEYS = 16;
-
-// DER prefix that wraps a raw Ed25519 seed for node:crypto (RFC 8410).
-const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
 /** Something that can sign for an account: a single key. Multisig accounts combine several. */
 export interface Signer {
@@ -50,21 +46,9 @@ export function keyTypeOf(key: PublicKey): KeyType {
 
 export function ed25519Signer(seed: Uint8Array = randomBytes(32)): Signer {
   if (seed.length !== 32) throw new BttError("INVALID_MESSAGE", "an Ed25519 seed has 32 bytes");
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
-    format: "der",
-    type: "pkcs8",
-  });
-  const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-  const raw = new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX.length));
-  const publicKey = create(PublicKeySchema, { key: { case: "ed25519", value: raw } });
-  return {
-    type: "ed25519",
-    publicKey,
-    address: addressOf(publicKey),
-    seed,
-    sign: (message) => new Uint8Array(edSign(null, message, privateKey)),
-  };
+  const pair = ed25519KeyPair(seed);
+  const publicKey = create(PublicKeySchema, { key: { case: "ed25519", value: pair.publicKey } });
+  return { type: "ed25519", publicKey, address: addressOf(publicKey), seed, sign: pair.sign };
 }
 
 export function mlDsa65Signer(seed: Uint8Array = randomBytes(32)): Signer {

@@ -18,7 +18,25 @@ export interface NodeConfig {
   verifyThreads?: number;
   /** Address of this node's validator (the solo driver's proposer). */
   validator: string;
+  /** The HTTP + WebSocket API that `btt start` serves (@btt/api takes these as its options). */
+  api: ApiConfig;
 }
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  /** CORS: "*", exact origins, or "http://host:*" for any port of a host; [] = none. */
+  corsOrigins: string[];
+  /** Requests per window per client IP; max 0 turns rate limiting off. */
+  rateLimit: { max: number; windowMs: number };
+}
+
+export const DEFAULT_API_CONFIG: ApiConfig = {
+  host: "127.0.0.1",
+  port: 1317,
+  corsOrigins: ["http://localhost:*", "http://127.0.0.1:*"],
+  rateLimit: { max: 1200, windowMs: 60_000 },
+};
 
 export function defaultHome(): string {
   return process.env.BTT_HOME ?? join(homedir(), ".btt");
@@ -71,6 +89,7 @@ export function initHome(
     block: DEFAULT_BLOCK_LIMITS,
     mempool: DEFAULT_MEMPOOL_OPTIONS,
     validator: validator.address,
+    api: DEFAULT_API_CONFIG,
   };
   writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
   return { genesis, keys };
@@ -101,9 +120,29 @@ export function loadHome(home: string): { config: NodeConfig; genesis: GenesisDo
         .integer(mempool, "maxTxBytes", 256, 1 << 24, DEFAULT_MEMPOOL_OPTIONS.maxTxBytes),
     },
     validator: f.string(raw, "validator"),
+    api: readApiConfig(f.at("api"), raw.api),
     ...(raw.verifyThreads === undefined ? {} : { verifyThreads: f.integer(raw, "verifyThreads", 0, 256) }),
   };
   return { config, genesis };
+}
+
+function readApiConfig(f: JsonFields, value: unknown): ApiConfig {
+  const raw = f.object(value ?? {});
+  const d = DEFAULT_API_CONFIG;
+  const origins = f.array(raw, "corsOrigins", d.corsOrigins);
+  origins.forEach((o, i) => {
+    f.check(typeof o === "string" && o.length > 0, "must be a non-empty string", `corsOrigins[${i}]`);
+  });
+  const rate = f.at("rateLimit").object(raw.rateLimit ?? {});
+  return {
+    host: f.string(raw, "host", d.host),
+    port: f.integer(raw, "port", 0, 65535, d.port),
+    corsOrigins: origins as string[],
+    rateLimit: {
+      max: f.at("rateLimit").integer(rate, "max", 0, 1_000_000_000, d.rateLimit.max),
+      windowMs: f.at("rateLimit").integer(rate, "windowMs", 1, 86_400_000, d.rateLimit.windowMs),
+    },
+  };
 }
 
 /** Opens the node of a home directory with its config (`verifyThreads` overrides the config's). */

@@ -61,7 +61,14 @@ export class Ledger {
 
   constructor(readonly opts: LedgerOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
-    this.root = open({ path: join(opts.dataDir, "chain.lmdb"), maxDbs: 32, mapSize: 64 * 1024 ** 3 });
+    this.root = open({
+      path: join(opts.dataDir, "chain.lmdb"),
+      maxDbs: 32,
+      mapSize: 64 * 1024 ** 3,
+      // Large pages keep the state tree's buckets on one page; writemap saves a copy per write.
+      pageSize: 32 * 1024,
+      useWritemap: true,
+    });
     this.meta = this.root.openDB<string, string>({ name: "meta", encoding: "string" });
     this.state = new AuthenticatedState(this.root, { keepRecent: opts.keepRecent });
     this.blocks = new BlockStore(this.root);
@@ -141,7 +148,8 @@ export class Ledger {
    * its Merkle proof against that height's app hash, which is in the block header. Heights
    * older than the retention window are refused (VERSION_PRUNED).
    */
-  prove(key: Uint8Array, height = this.height): StateProof {
+  prove(key: Uint8Array, height?: number): StateProof {
+    // The state's latest version is the latest block's height (they commit together).
     const { value, proof, root, version } = this.state.prove(key, height);
     return { height: version, key, value, proof: encodeProof(proof), appHash: root };
   }

@@ -78,6 +78,11 @@ export class Mempool {
     return this.byId.has(toHex(hash));
   }
 
+  /** The pending transaction with this hash (lower-case hex), if any. */
+  get(hashHex: string): DecodedTx | undefined {
+    return this.byId.get(hashHex)?.decoded;
+  }
+
   /** Admits a transaction or throws a BttError saying why not. Resolves once it is verified and pending. */
   async add(bytes: Uint8Array): Promise<DecodedTx> {
     const decoded = decodeTx(bytes, this.opts.maxTxBytes);

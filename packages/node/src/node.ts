@@ -25,7 +25,13 @@ export interface BlockLimits {
 
 export const DEFAULT_BLOCK_LIMITS: BlockLimits = { maxTxs: 50_000, maxBytes: 16 * 1024 * 1024 };
 
-export type BlockListener = (block: CommittedBlock) => void;
+/** How long producing a block took, for metrics. */
+export interface BlockTiming {
+  /** Milliseconds to execute and commit the block (Ledger.commitBlock). */
+  commitMs: number;
+}
+
+export type BlockListener = (block: CommittedBlock, timing: BlockTiming) => void;
 
 /**
  * A full node minus its consensus driver: the ledger, the mempool that feeds it,
@@ -65,6 +71,7 @@ export class BttNode {
   /** Takes the best pending transactions, executes and commits them as the next block. */
   produceBlock(limits: BlockLimits, timeMs: bigint, proposer: string): CommittedBlock {
     const pending = this.mempool.reap(limits.maxTxs, limits.maxBytes);
+    const started = performance.now();
     const committed = this.ledger.commitBlock(
       pending.map((p) => ({
         decoded: p.decoded,
@@ -74,8 +81,9 @@ export class BttNode {
       timeMs,
       proposer,
     );
+    const timing: BlockTiming = { commitMs: performance.now() - started };
     this.mempool.update(pending.map((p) => p.decoded.hash));
-    for (const listener of this.listeners) listener(committed);
+    for (const listener of this.listeners) listener(committed, timing);
     return committed;
   }
 

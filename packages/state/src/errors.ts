@@ -1,7 +1,6 @@
 export type StateErrorCode =
   | "VERSION_PRUNED"
   | "VERSION_UNKNOWN"
-  | "PROOF_MALFORMED"
   | "BAD_VERSION"
   | "BAD_KEY"
   | "BAD_VALUE"

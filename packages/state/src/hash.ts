@@ -13,12 +13,3 @@ export function sha256(data: Uint8Array): Buffer {
 export function sha256Str(data: Uint8Array): string {
   return hash("sha256", data, "binary"); // "binary" = latin1
 }
-
-/** Root of the empty tree. */
-export const EMPTY_ROOT: Uint8Array = new Uint8Array(32);
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -1,7 +1,8 @@
 export { StateError, type StateErrorCode } from "./errors.ts";
-export { EMPTY_ROOT, sha256 } from "./hash.ts";
+export { sha256 } from "./hash.ts";
 export {
   decodeProof,
+  EMPTY_ROOT,
   encodeProof,
   type MerkleProof,
   type ProofStep,

@@ -16,8 +16,9 @@ import type { Context } from "../framework/module.ts";
 import type { DecodedMessage, MessageRouter } from "../framework/router.ts";
 import type { KVStore } from "../framework/store.ts";
 import type { BankKeeperForFees } from "./expected-keepers.ts";
+import { requiredFee } from "./fee.ts";
 import type { AuthKeeper } from "./keeper.ts";
-import { type AuthParamsStore, requiredFee } from "./params.ts";
+import type { AuthParamsStore } from "./params.ts";
 
 export const FEE_COLLECTOR = moduleAddress("fee_collector");
 

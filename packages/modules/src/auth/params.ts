@@ -1,15 +1,10 @@
 import { JsonFields } from "../framework/fields.ts";
 import { ParamsStore } from "../framework/params.ts";
 import { type KVStore, PrefixStore } from "../framework/store.ts";
+import { type FeeSchedule, parseFeeSchedule } from "./fee.ts";
 
 /** Fee schedule and transaction limits, all governance parameters. */
-export interface AuthParams {
-  /** Fees are paid in this denomination (BTT's base unit). */
-  feeDenom: string;
-  /** required fee = baseFee + feePerByte × tx bytes + Σ messageFees[message type] */
-  baseFee: bigint;
-  feePerByte: bigint;
-  messageFees: ReadonlyMap<string, bigint>;
+export interface AuthParams extends FeeSchedule {
   maxTxBytes: number;
   maxMessages: number;
   maxMemoBytes: number;
@@ -28,13 +23,8 @@ export const DEFAULT_AUTH_PARAMS = {
 function validateAuthParams(raw: unknown): AuthParams {
   const f = new JsonFields("INVALID_PARAMS", "auth.params");
   const o = f.object(raw);
-  const fees = f.at("message_fees");
-  const feeTable = fees.object(o.message_fees ?? {});
   return {
-    feeDenom: f.string(o, "fee_denom"),
-    baseFee: f.amount(o, "base_fee"),
-    feePerByte: f.amount(o, "fee_per_byte"),
-    messageFees: new Map(Object.keys(feeTable).map((type) => [type, fees.amount(feeTable, type)])),
+    ...parseFeeSchedule(o, f),
     maxTxBytes: f.integer(o, "max_tx_bytes", 256, 4 * 1024 * 1024),
     maxMessages: f.integer(o, "max_messages", 1, 1024),
     maxMemoBytes: f.integer(o, "max_memo_bytes", 0, 65536),
@@ -52,11 +42,4 @@ export class AuthParamsStore {
   write(kv: KVStore, raw: unknown): AuthParams {
     return this.store.set(new PrefixStore(kv, "auth"), raw);
   }
-}
-
-/** The smallest fee a transaction of this size and these message types must offer. */
-export function requiredFee(params: AuthParams, txBytes: number, messageTypes: readonly string[]): bigint {
-  let fee = params.baseFee + params.feePerByte * BigInt(txBytes);
-  for (const type of messageTypes) fee += params.messageFees.get(type) ?? 0n;
-  return fee;
 }

@@ -10,6 +10,9 @@ import {
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { Amount } from "./denoms.ts";
 
+/** The most outputs a MultiSend may have. */
+export const MAX_MULTISEND_OUTPUTS = 256;
+
 const coins = (amounts: readonly Amount[]) => amounts.map((a) => coin(a.denom, a.amount));
 
 /** Builders of the bank's tx messages, for wallets, the SDK, tests and benchmarks. */

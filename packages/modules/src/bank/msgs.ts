@@ -8,11 +8,10 @@ import {
 } from "@btt/core";
 import { ledgerEvent } from "../framework/events.ts";
 import { messageType, type TxContext } from "../framework/module.ts";
+import { MAX_MULTISEND_OUTPUTS } from "./builders.ts";
 import { type Amount, formatCoins, parseCoins } from "./denoms.ts";
 import type { BankKeeper } from "./keeper.ts";
 import type { BankParamsStore } from "./params.ts";
-
-export const MAX_MULTISEND_OUTPUTS = 256;
 
 export function bankMessages(keeper: BankKeeper, params: BankParamsStore) {
   const requireSendEnabled = (ctx: TxContext) => {

@@ -24,12 +24,26 @@ const keyId = (key: Uint8Array): string =>
 const keyOf = (id: string): Uint8Array => Buffer.from(id, "latin1");
 
 /**
+ * Stores that index by key id take the id from the layer above, so a read through a transaction
+ * branch, the block branch and the committed cache converts the key to an id once, not three
+ * times, and writes pass down with their key bytes instead of being rebuilt from the id.
+ */
+interface KeyedStore extends KVStore {
+  getKeyed(id: string, key: Uint8Array): Uint8Array | undefined;
+  setKeyed(id: string, key: Uint8Array, value: Uint8Array | undefined): void;
+}
+
+function isKeyed(store: KVStore): store is KeyedStore {
+  return typeof (store as Partial<KeyedStore>).getKeyed === "function";
+}
+
+/**
  * A read-only store over committed state; writes are a programming error. Reads are
  * cached until `invalidate()`, which the node calls after each commit: between commits
  * the committed state cannot change, and mempool checks and block execution read the
  * same keys (the sender's key, nonce and balance, parameters) again and again.
  */
-export class CommittedStore implements KVStore {
+export class CommittedStore implements KeyedStore {
   private readonly cache = new Map<string, Uint8Array | undefined>();
 
   constructor(
@@ -38,7 +52,10 @@ export class CommittedStore implements KVStore {
   ) {}
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const id = keyId(key);
+    return this.getKeyed(keyId(key), key);
+  }
+
+  getKeyed(id: string, key: Uint8Array): Uint8Array | undefined {
     const cached = this.cache.get(id);
     if (cached !== undefined || this.cache.has(id)) return cached;
     const value = this.reader.get(key);
@@ -55,6 +72,9 @@ export class CommittedStore implements KVStore {
   set(): void {
     throw new Error("committed state is read-only; write through a branch");
   }
+  setKeyed(): void {
+    throw new Error("committed state is read-only; write through a branch");
+  }
   delete(): void {
     throw new Error("committed state is read-only; write through a branch");
   }
@@ -64,31 +84,42 @@ export class CommittedStore implements KVStore {
 }
 
 /** A write-back cache over a parent store: reads fall through, writes stay until `writeToParent`. */
-export class BranchStore implements KVStore {
-  // undefined marks a deletion.
-  private readonly writes = new Map<string, Uint8Array | undefined>();
+export class BranchStore implements KeyedStore {
+  // By key id: the key bytes and the value, undefined marking a deletion.
+  private readonly writes = new Map<string, { key: Uint8Array; value: Uint8Array | undefined }>();
+  private readonly keyedParent: KeyedStore | undefined;
 
-  constructor(private readonly parent: KVStore) {}
+  constructor(private readonly parent: KVStore) {
+    this.keyedParent = isKeyed(parent) ? parent : undefined;
+  }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const id = keyId(key);
-    if (this.writes.has(id)) return this.writes.get(id);
-    return this.parent.get(key);
+    return this.getKeyed(keyId(key), key);
+  }
+
+  getKeyed(id: string, key: Uint8Array): Uint8Array | undefined {
+    const written = this.writes.get(id);
+    if (written) return written.value;
+    return this.keyedParent ? this.keyedParent.getKeyed(id, key) : this.parent.get(key);
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.writes.set(keyId(key), value);
+    this.writes.set(keyId(key), { key, value });
   }
 
   delete(key: Uint8Array): void {
-    this.writes.set(keyId(key), undefined);
+    this.writes.set(keyId(key), { key, value: undefined });
+  }
+
+  setKeyed(id: string, key: Uint8Array, value: Uint8Array | undefined): void {
+    this.writes.set(id, { key, value });
   }
 
   *iterate(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]> {
     const prefixId = keyId(prefix);
     const merged = new Map<string, Uint8Array | undefined>();
     for (const [key, value] of this.parent.iterate(prefix)) merged.set(keyId(key), value);
-    for (const [id, value] of this.writes) if (id.startsWith(prefixId)) merged.set(id, value);
+    for (const [id, { value }] of this.writes) if (id.startsWith(prefixId)) merged.set(id, value);
     const ids = [...merged.keys()].sort(compareByteStrings);
     for (const id of ids) {
       const value = merged.get(id);
@@ -98,16 +129,18 @@ export class BranchStore implements KVStore {
 
   /** Applies this branch's writes to its parent, in the order they were made. */
   writeToParent(): void {
-    for (const [id, value] of this.writes) {
-      if (value === undefined) this.parent.delete(keyOf(id));
-      else this.parent.set(keyOf(id), value);
+    const keyed = this.keyedParent;
+    for (const [id, { key, value }] of this.writes) {
+      if (keyed) keyed.setKeyed(id, key, value);
+      else if (value === undefined) this.parent.delete(key);
+      else this.parent.set(key, value);
     }
     this.writes.clear();
   }
 
   /** The writes of this branch: what the block commits to the authenticated state. */
   changes(): Array<[Uint8Array, Uint8Array | undefined]> {
-    return [...this.writes].map(([id, value]) => [keyOf(id), value]);
+    return Array.from(this.writes.values(), ({ key, value }) => [key, value]);
   }
 
   get size(): number {

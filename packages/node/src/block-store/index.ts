@@ -21,7 +21,7 @@
 //  - account-index.ts  account → its txs' sequence numbers, in chunks; account ids
 //  - cursor.ts         the opaque pagination cursor of txsOfAccount
 //  - block-cache.ts    decoded blocks kept in memory
-//  - merkle.ts         blockHash and txMerkleRoot
+//  - merkle.ts         blockHash and txMerkleRoot (re-exported from @btt/core)
 //  - bytes.ts          ByteWriter, ByteReader, varints, CorruptRecordError
 export { blockHash, txMerkleRoot } from "./merkle.ts";
 export { BlockBody, type BodyInput, decodeBlockRecord, encodeBlockRecord } from "./record.ts";

@@ -1,6 +1,6 @@
-import { sha256 } from "@btt/core";
 import { describe, expect, it } from "vitest";
-import { txMerkleRoot } from "./merkle.ts";
+import { txMerkleRoot } from "./block-hash.ts";
+import { sha256 } from "./hash.ts";
 
 describe("txMerkleRoot", () => {
   function reference(leaves: Uint8Array[]): Uint8Array {

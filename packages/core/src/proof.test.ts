@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { StateError } from "./errors.ts";
-import { decodeProof, encodeProof, type MerkleProof, verifyProof } from "./proof.ts";
+import { decodeProof, encodeProof, MalformedProofError, type MerkleProof, verifyProof } from "./proof.ts";
 
 const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const stepArb = fc
@@ -38,8 +37,8 @@ describe("proof codec", () => {
         try {
           p = decodeProof(b);
         } catch (e) {
-          expect(e).toBeInstanceOf(StateError);
-          expect((e as StateError).code).toBe("PROOF_MALFORMED");
+          expect(e).toBeInstanceOf(MalformedProofError);
+          expect((e as MalformedProofError).code).toBe("PROOF_MALFORMED");
           return;
         }
         expect(Buffer.from(encodeProof(p)).equals(Buffer.from(b))).toBe(true);
@@ -53,8 +52,8 @@ describe("proof codec", () => {
       fc.property(proofArb, fc.uint8Array({ minLength: 1, maxLength: 40 }), (p, extra) => {
         const enc = encodeProof(p);
         for (let n = 0; n < enc.length; n++)
-          expect(() => decodeProof(enc.subarray(0, n))).toThrow(StateError);
-        expect(() => decodeProof(Uint8Array.of(...enc, ...extra))).toThrow(StateError);
+          expect(() => decodeProof(enc.subarray(0, n))).toThrow(MalformedProofError);
+        expect(() => decodeProof(Uint8Array.of(...enc, ...extra))).toThrow(MalformedProofError);
       }),
       { numRuns: 50 },
     );
