@@ -4,7 +4,7 @@
 import { createTxBody, encodeTx, signTx } from "@btt/core";
 import { bankMsg } from "@btt/modules";
 import { Pool } from "undici";
-import { benchSigner } from "./api-accounts.ts";
+import { benchSigner } from "./accounts.ts";
 
 interface Job {
   url: string;

@@ -3,13 +3,9 @@
 // submits pre-signed transfers over HTTP on loopback, then reads balances with proofs.
 // Prints one JSON line last: {"submit_tps", "query_rps", "p99_ms", …}.
 import { fork } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startApi } from "@btt/api";
-import { BttNode, createDevGenesis, SoloDriver } from "@btt/node";
-import { benchSigner } from "./api-accounts.ts";
+import { benchChain, startBenchNode, startProfile } from "./chain.ts";
 
 const { values } = parseArgs({
   options: {
@@ -29,29 +25,14 @@ const ACCOUNTS = Number(values.accounts);
 const BLOCK_MS = Number(values["block-ms"]);
 const progress = (msg: string) => console.error(`[bench:api] ${msg}`);
 
-const dir = mkdtempSync(join(tmpdir(), "btt-bench-api-"));
 progress(`genesis with ${ACCOUNTS} funded accounts`);
-const signers = Array.from({ length: ACCOUNTS }, (_, i) => benchSigner(i));
-const validator = benchSigner(-1);
-const genesis = createDevGenesis({
-  chainId: "btt-bench-api-1",
-  genesisTime: "2026-01-01T00:00:00Z",
-  validator,
-  funded: signers.map((signer) => ({ signer, ubtt: 1_000_000_000_000n })),
-});
-const node = new BttNode({
-  dataDir: join(dir, "data"),
-  genesis,
+const chain = benchChain("btt-bench-api-1", ACCOUNTS);
+const bench = startBenchNode("api", chain, {
   keepRecent: 4,
-  mempool: { maxTxs: 1_000_000, maxBytes: 1 << 30, maxTxBytes: 1 << 17 },
-  ...(values["verify-threads"] === undefined ? {} : { verifyThreads: Number(values["verify-threads"]) }),
+  blockMs: BLOCK_MS,
+  verifyThreads: values["verify-threads"] === undefined ? undefined : Number(values["verify-threads"]),
 });
-const driver = new SoloDriver(node, {
-  blockIntervalMs: BLOCK_MS,
-  limits: { maxTxs: 100_000, maxBytes: 64 * 1024 * 1024 },
-  proposer: validator.address,
-});
-driver.produce(); // block 1 carries the genesis state
+const { node, driver } = bench;
 const api = await startApi(node, {
   port: 0,
   rateLimit: { max: 0, windowMs: 60_000 },
@@ -61,18 +42,6 @@ const blockSizes: number[] = [];
 node.onBlock((b) => blockSizes.push(b.block.txs.length));
 driver.start();
 
-async function startProfile() {
-  const { Session } = await import("node:inspector/promises");
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return async () => {
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(values.profile!, JSON.stringify((await session.post("Profiler.stop")).profile));
-    progress(`profile written to ${values.profile}`);
-  };
-}
 let stopProfile: (() => Promise<void>) | undefined;
 
 const child = fork(new URL("./api-load.ts", import.meta.url), [], {
@@ -97,12 +66,15 @@ const result = await new Promise<Record<string, number>>((resolve, reject) => {
       await stopProfile();
       stopProfile = undefined;
     }
-    if (values.profile && m.phase === values["profile-phase"]) stopProfile = await startProfile();
+    if (values.profile && m.phase === values["profile-phase"]) {
+      stopProfile = await startProfile(values.profile);
+      progress(`profiling the ${m.phase} phase into ${values.profile}`);
+    }
   });
   child.on("exit", (code) => reject(new Error(`load process exited with ${code}`)));
   child.send({
     url: api.url,
-    chainId: genesis.chain_id,
+    chainId: chain.genesis.chain_id,
     accounts: ACCOUNTS,
     txs: Number(values.txs),
     querySeconds: Number(values["query-seconds"]),
@@ -115,8 +87,7 @@ await stopProfile?.();
 child.kill();
 driver.stop();
 await api.close();
-await node.close();
-rmSync(dir, { recursive: true, force: true });
+await bench.close();
 progress(`blocks: ${blockSizes.join(" ")}`);
 progress(`server process CPU: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
 progress(

@@ -2,14 +2,12 @@
 // accounts are submitted at a fixed rate (decode, ante checks, signature verification in worker
 // threads, mempool), and the solo driver commits 1-second blocks (execution, state tree, block
 // store, one durable LMDB transaction per block). Prints one JSON line last.
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
-import { tmpdir } from "node:os";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createTxBody, ed25519Signer, encodeTx, sha256, signTx } from "@btt/core";
+import { createTxBody, encodeTx, signTx } from "@btt/core";
 import { bankMsg } from "@btt/modules";
-import { BttNode, createDevGenesis, SoloDriver } from "@btt/node";
+import { benchChain, startBenchNode, startProfile } from "./chain.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +34,6 @@ const TOTAL = RATE * (WARMUP + SECONDS);
 const FEE = 10_000n;
 const KEEP_RECENT = Number(values["keep-recent"]);
 
-const dir = mkdtempSync(join(tmpdir(), "btt-bench-tps-"));
 const progress = (msg: string) => console.error(`[bench:tps] ${msg}`);
 
 function dirBytes(path: string): number {
@@ -48,25 +45,9 @@ function dirBytes(path: string): number {
   return total;
 }
 
-async function startProfile() {
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-  return { stop: async () => (await session.post("Profiler.stop")).profile };
-}
-
 progress(`creating ${ACCOUNTS} accounts`);
-const signers = Array.from({ length: ACCOUNTS }, (_, i) =>
-  ed25519Signer(sha256(Buffer.from(`bench-account-${i}`))),
-);
-const validator = ed25519Signer(sha256(Buffer.from("bench-validator")));
-const genesis = createDevGenesis({
-  chainId: "btt-bench-1",
-  genesisTime: "2026-01-01T00:00:00Z",
-  validator,
-  funded: signers.map((signer) => ({ signer, ubtt: 1_000_000_000_000n })),
-});
+const chain = benchChain("btt-bench-1", ACCOUNTS);
+const { genesis, signers } = chain;
 
 progress(`pre-signing ${TOTAL} transfers`);
 const txs: Uint8Array[] = new Array(TOTAL);
@@ -86,19 +67,12 @@ for (let i = 0; i < TOTAL; i++) {
   txs[i] = encodeTx(signTx(body, signers[from]!, false));
 }
 
-const node = new BttNode({
-  dataDir: join(dir, "data"),
-  genesis,
+const bench = startBenchNode("tps", chain, {
   keepRecent: KEEP_RECENT,
-  mempool: { maxTxs: 1_000_000, maxBytes: 1 << 30, maxTxBytes: 1 << 17 },
-  ...(values["verify-threads"] === undefined ? {} : { verifyThreads: Number(values["verify-threads"]) }),
+  blockMs: BLOCK_MS,
+  verifyThreads: values["verify-threads"] === undefined ? undefined : Number(values["verify-threads"]),
 });
-const driver = new SoloDriver(node, {
-  blockIntervalMs: BLOCK_MS,
-  limits: { maxTxs: 100_000, maxBytes: 64 * 1024 * 1024 },
-  proposer: validator.address,
-});
-driver.produce(); // block 1 carries the genesis state
+const { node, driver, dataDir } = bench;
 // Disk growth is measured from the block where the state window is full to the end: from then
 // on the data directory grows only by what each committed block adds for good.
 let bytesAtWindowFull = 0;
@@ -127,7 +101,7 @@ node.onBlock((b) => {
   }
   committed += b.block.txs.length;
   if (Number(b.block.header!.height) === KEEP_RECENT + 2) {
-    bytesAtWindowFull = dirBytes(join(dir, "data"));
+    bytesAtWindowFull = dirBytes(dataDir);
     committedAtWindowFull = committed;
   }
   blockSizes.push(b.block.txs.length);
@@ -136,7 +110,7 @@ node.onBlock((b) => {
 
 let rejected = 0;
 let firstRejection = "";
-const profiler = values.profile ? await startProfile() : undefined;
+const stopProfile = values.profile ? await startProfile(values.profile) : undefined;
 progress(`submitting ${RATE} tx/s: ${WARMUP} s warm-up, then ${SECONDS} s measured`);
 driver.start();
 const startedAt = performance.now();
@@ -166,16 +140,14 @@ while (committed + rejected < TOTAL && performance.now() < deadline)
 driver.stop();
 const cpu = process.cpuUsage(cpuAtStart);
 progress(`process CPU per committed tx: ${Math.round((cpu.user + cpu.system) / Math.max(1, committed))} µs`);
-if (profiler) writeFileSync(values.profile!, JSON.stringify(await profiler.stop()));
+await stopProfile?.();
 
 const elapsedS = (lastCommitAt - measureFrom) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-const bytesPerTx =
-  (dirBytes(join(dir, "data")) - bytesAtWindowFull) / Math.max(1, committed - committedAtWindowFull);
-await node.close();
-rmSync(dir, { recursive: true, force: true });
+const bytesPerTx = (dirBytes(dataDir) - bytesAtWindowFull) / Math.max(1, committed - committedAtWindowFull);
+await bench.close();
 progress(
   `blocks: ${blockSizes.join(" ")}; rejected ${rejected}${firstRejection ? ` (first: ${firstRejection})` : ""}`,
 );

@@ -1,5 +1,4 @@
 export { HTTP_STATUS, statusOf, toApiError } from "./errors.ts";
-export { encodeJsonTx, type JsonTx, publicKeyFromJson, publicKeyToJson, txToJson } from "./json-tx.ts";
 export { type ApiOptions, DEFAULT_API_OPTIONS, type RateLimitOptions } from "./options.ts";
 export { EVENT_SCAN_BLOCKS } from "./routes/events.ts";
 export {

@@ -1,10 +1,19 @@
 // The JSON shapes of blocks, txs, results and events (see README "Routes"), built from what the
 // node stores, and their response schemas.
-import { type BlockHeader, decodeTx, type Event, errorName, type TxResult, toHex, txHash } from "@btt/core";
+import {
+  type BlockHeader,
+  decodeTx,
+  type Event,
+  errorName,
+  type JsonTx,
+  type TxResult,
+  toHex,
+  txHash,
+  txToJson,
+} from "@btt/core";
 import type { CommittedBlock, StoredTx } from "@btt/node";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { Type } from "@sinclair/typebox";
-import { type JsonTx, txToJson } from "./json-tx.ts";
 import { EventView, TxResultView } from "./schemas.ts";
 
 export interface EventJson {
@@ -72,7 +81,8 @@ export function storedTxJson(s: StoredTx, types: Map<string, DescMessage>): TxJs
     ...txResultJson(s.result),
     fee: s.result.fee || "0",
     time_ms: s.blockTimeMs.toString(),
-    tx: txToJson(decodeTx(s.tx, Number.MAX_SAFE_INTEGER).tx, types),
+    // A block may hold a tx that failed its ante checks for lacking a fee or a known message.
+    tx: txToJson(decodeTx(s.tx, Number.MAX_SAFE_INTEGER).tx, types, { lenient: true }),
   };
 }
 

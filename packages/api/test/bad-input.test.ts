@@ -26,11 +26,11 @@ afterAll(async () => {
   await t.close();
 });
 
-/** A deep copy of the good JSON tx with a change applied. */
-function jsonTx(change: (tx: Json) => void): Json {
+/** POST /v1/txs of a deep copy of the good JSON tx with a change applied. */
+function postChangedTx(change: (tx: Json) => void) {
   const tx = structuredClone(good.json);
   change(tx);
-  return tx;
+  return postJson(`${t.url}/v1/txs`, tx);
 }
 
 async function expectError(
@@ -92,20 +92,14 @@ describe("malformed bodies", () => {
 describe("JSON tx fields", () => {
   it("names an unknown top-level or nested field", async () => {
     const top = await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.extra = 1)),
-      ),
+      postChangedTx((tx) => (tx.extra = 1)),
       400,
       "INVALID_REQUEST",
       /body\.extra is not a known field/,
     );
     expect(top.details.field).toBe("body.extra");
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.body.messages[0].value.memo = "x")),
-      ),
+      postChangedTx((tx) => (tx.body.messages[0].value.memo = "x")),
       400,
       "INVALID_REQUEST",
       /body\.body\.messages\[0\]\.value\.memo is not a known field/,
@@ -114,19 +108,13 @@ describe("JSON tx fields", () => {
 
   it("names a field of the wrong type", async () => {
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.body.nonce = 0)),
-      ),
+      postChangedTx((tx) => (tx.body.nonce = 0)),
       400,
       "INVALID_REQUEST",
       /body\.body\.nonce must be a non-negative integer/,
     );
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.body.messages = "all")),
-      ),
+      postChangedTx((tx) => (tx.body.messages = "all")),
       400,
       "INVALID_REQUEST",
       /body\.body\.messages/,
@@ -136,10 +124,7 @@ describe("JSON tx fields", () => {
 
   it("names a missing field", async () => {
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => delete tx.signature),
-      ),
+      postChangedTx((tx) => delete tx.signature),
       400,
       "INVALID_REQUEST",
       /body\.signature is required/,
@@ -149,10 +134,7 @@ describe("JSON tx fields", () => {
   it("rejects amounts written as floats or with decimals", async () => {
     for (const amount of [1.5, "1.5", "0.000001", "1e3", "-5", "01"]) {
       const body = await expectError(
-        postJson(
-          `${t.url}/v1/txs`,
-          jsonTx((tx) => (tx.body.messages[0].value.amount[0].amount = amount)),
-        ),
+        postChangedTx((tx) => (tx.body.messages[0].value.amount[0].amount = amount)),
         400,
         "INVALID_REQUEST",
         /body\.body\.messages\[0\]\.value\.amount\[0\]\.amount must be a non-negative integer in base 10/,
@@ -160,10 +142,7 @@ describe("JSON tx fields", () => {
       expect(body.details.field).toBe("body.body.messages[0].value.amount[0].amount");
     }
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.body.fee.amount = 3000.5)),
-      ),
+      postChangedTx((tx) => (tx.body.fee.amount = 3000.5)),
       400,
       "INVALID_REQUEST",
       /body\.body\.fee\.amount must be a non-negative integer/,
@@ -172,10 +151,7 @@ describe("JSON tx fields", () => {
 
   it("rejects bad addresses", async () => {
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.body.sender = "cosmos1abc")),
-      ),
+      postChangedTx((tx) => (tx.body.sender = "cosmos1abc")),
       400,
       "INVALID_REQUEST",
       /body\.body\.sender must be a bech32 account address/,
@@ -184,10 +160,7 @@ describe("JSON tx fields", () => {
     const to = good.json.body as Json;
     const bad = `${to.messages[0].value.to.slice(0, -1)}${to.messages[0].value.to.endsWith("q") ? "p" : "q"}`;
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.body.messages[0].value.to = bad)),
-      ),
+      postChangedTx((tx) => (tx.body.messages[0].value.to = bad)),
       400,
       "INVALID_ADDRESS",
       /\bto is not a valid bech32 address/,
@@ -196,10 +169,7 @@ describe("JSON tx fields", () => {
 
   it("rejects an unknown message type by name", async () => {
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.body.messages[0].type = "bank/Steal")),
-      ),
+      postChangedTx((tx) => (tx.body.messages[0].type = "bank/Steal")),
       400,
       "INVALID_REQUEST",
       /body\.body\.messages\[0\]\.type "bank\/Steal" is not a known message type/,
@@ -208,10 +178,7 @@ describe("JSON tx fields", () => {
 
   it("rejects a signature that does not verify", async () => {
     await expectError(
-      postJson(
-        `${t.url}/v1/txs`,
-        jsonTx((tx) => (tx.body.memo = "changed after signing")),
-      ),
+      postChangedTx((tx) => (tx.body.memo = "changed after signing")),
       422,
       "BAD_SIGNATURE",
       /signature/,

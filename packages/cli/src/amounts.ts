@@ -1,4 +1,7 @@
-import { BttError, MAX_AMOUNT } from "@btt/core";
+// Amounts as a person types them on the command line: a number and its denomination in one word.
+// The number itself is read and written by the SDK (parseDenomAmount / formatDenomAmount).
+import { BttError } from "@btt/core";
+import { formatDenomAmount, parseDenomAmount } from "@btt/sdk";
 
 /** What the CLI needs of a denomination's metadata to read "5btt" or "5000000ubtt". */
 export interface DenomUnits {
@@ -7,12 +10,14 @@ export interface DenomUnits {
   decimals: number;
 }
 
-const AMOUNT_PATTERN = /^([0-9]+)(?:\.([0-9]+))?([a-zA-Z][a-zA-Z0-9/._-]*)$/;
+// The number is in the SDK's grammar (no sign, exponent or leading zeros), so that only what it
+// accepts gets past this pattern and a typo is reported against the whole word typed.
+const AMOUNT_PATTERN = /^((?:0|[1-9][0-9]*)(?:\.([0-9]+))?)([a-zA-Z][a-zA-Z0-9/._-]*)$/;
 
 /**
  * Parses an amount typed by a person: a whole or decimal number and a denomination, base
  * ("5000000ubtt") or display ("5btt", "0.25BTT", scaled by the denomination's decimals).
- * Never goes through a float: the digits are scaled as text.
+ * The digits are scaled exactly, never through a float (the SDK's parseDenomAmount).
  */
 export function parseUserAmount(text: string, denoms: readonly DenomUnits[], what = "amount") {
   const m = AMOUNT_PATTERN.exec(text.trim());
@@ -23,7 +28,7 @@ export function parseUserAmount(text: string, denoms: readonly DenomUnits[], wha
       { [what]: text },
     );
   }
-  const [, whole, fraction = "", unit] = m as unknown as [string, string, string | undefined, string];
+  const [, number, fraction = "", unit] = m as unknown as [string, string, string | undefined, string];
   const base = denoms.find((d) => d.denom === unit);
   const display = base ? undefined : denoms.find((d) => d.display.toLowerCase() === unit.toLowerCase());
   const meta = base ?? display;
@@ -38,6 +43,7 @@ export function parseUserAmount(text: string, denoms: readonly DenomUnits[], wha
     );
   }
   const decimals = base ? 0 : meta.decimals;
+  // parseDenomAmount refuses this too; checked first so the message names the unit typed.
   if (fraction.length > decimals) {
     throw new BttError(
       "INVALID_AMOUNT",
@@ -47,11 +53,9 @@ export function parseUserAmount(text: string, denoms: readonly DenomUnits[], wha
       { [what]: text },
     );
   }
-  const amount = BigInt(whole + fraction.padEnd(decimals, "0"));
+  const amount = parseDenomAmount(number, decimals, what);
   if (amount === 0n)
     throw new BttError("INVALID_AMOUNT", `${what} "${text}" must be positive`, { [what]: text });
-  if (amount > MAX_AMOUNT)
-    throw new BttError("INVALID_AMOUNT", `${what} "${text}" is too large`, { [what]: text });
   return { denom: meta.denom, amount };
 }
 
@@ -59,8 +63,5 @@ export function parseUserAmount(text: string, denoms: readonly DenomUnits[], wha
 export function formatAmount(amount: bigint, denom: string, denoms: readonly DenomUnits[]): string {
   const meta = denoms.find((d) => d.denom === denom);
   if (!meta || meta.decimals === 0) return `${amount}${denom}`;
-  const digits = amount.toString().padStart(meta.decimals + 1, "0");
-  const whole = digits.slice(0, -meta.decimals);
-  const fraction = digits.slice(-meta.decimals).replace(/0+$/, "");
-  return `${whole}${fraction ? `.${fraction}` : ""} ${meta.display}`;
+  return `${formatDenomAmount(amount, meta.decimals)} ${meta.display}`;
 }

@@ -38,7 +38,9 @@ describe("parseUserAmount", () => {
       ["5", /must be a number followed by a denomination/],
       ["btt", /must be a number followed by a denomination/],
       ["5eth", /unknown denomination "eth" \(known: btt, ubtt, point, upoint, voucher, voucher\)/],
-      [`${"9".repeat(80)}ubtt`, /is too large/],
+      ["05btt", /must be a number followed by a denomination/],
+      [`${"9".repeat(80)}ubtt`, /exceeds 2\^256-1 base units/],
+      [`${"9".repeat(72)}btt`, /exceeds 2\^256-1 base units/],
     ];
     for (const [text, reason] of cases) expect(() => parseUserAmount(text, DENOMS), text).toThrow(reason);
   });

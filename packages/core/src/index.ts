@@ -6,6 +6,7 @@ export * from "./gen/btt/bank/v1/bank_pb.ts";
 export * from "./gen/btt/node/v1/block_pb.ts";
 export * from "./gen/btt/tx/v1/tx_pb.ts";
 export * from "./hash.ts";
+export * from "./json-tx.ts";
 export * from "./keys.ts";
 export * from "./proof.ts";
 export * from "./single-key-verify.js";

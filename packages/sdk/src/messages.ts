@@ -3,7 +3,9 @@
 import {
   BttError,
   coin,
+  messageToJson as coreMessageToJson,
   decodeAddress,
+  type JsonMsg,
   type Msg,
   MsgBurnSchema,
   MsgMintSchema,
@@ -12,7 +14,7 @@ import {
 } from "@btt/core";
 import { bankMsg, MAX_MULTISEND_OUTPUTS } from "@btt/modules/bank/builders";
 import { type Amount, parseCoins, validateDenom } from "@btt/modules/bank/denoms";
-import { type DescMessage, fromBinary, type JsonObject, toJson } from "@bufbuild/protobuf";
+import type { DescMessage } from "@bufbuild/protobuf";
 import { type AmountInput, toBaseUnits } from "./amounts.ts";
 
 /** A coin given to a builder; with `decimals`, a string amount is in display units ("1.5"). */
@@ -90,13 +92,6 @@ export const bank = {
 };
 
 /** A message in the API's JSON form: `{type, value}` with proto field names, amounts as strings. */
-export function messageToJson(m: Msg): { type: string; value: JsonObject } {
-  const schema = MESSAGE_SCHEMAS.get(m.type);
-  if (!schema) {
-    throw new BttError("UNKNOWN_MESSAGE", `message type "${m.type}" is not known to this SDK`, {
-      type: m.type,
-    });
-  }
-  const value = toJson(schema, fromBinary(schema, m.value), { useProtoFieldName: true }) as JsonObject;
-  return { type: m.type, value };
+export function messageToJson(m: Msg): JsonMsg {
+  return coreMessageToJson(m, MESSAGE_SCHEMAS);
 }

@@ -1,14 +1,16 @@
 // Transactions: body, fee from the chain's fee schedule, signature (@btt/core's txSignBytes, the one
-// definition of what is signed), binary encoding, and the API's JSON form.
+// definition of what is signed), binary encoding, and the API's JSON form (@btt/core's, which the
+// server also decodes with).
 import {
   assembleTx,
   BttError,
+  txToJson as coreTxToJson,
   createTxBody,
   ED25519_SIGNATURE_BYTES,
   encodeTx,
+  type JsonTx,
   ML_DSA_65_SIGNATURE_BYTES,
   type Msg,
-  type PublicKey,
   type Signer,
   signTx,
   type Tx,
@@ -17,9 +19,9 @@ import {
   txHash,
 } from "@btt/core";
 import { type FeeSchedule, requiredFee } from "@btt/modules/auth/fee";
-import type { JsonObject } from "@bufbuild/protobuf";
-import { messageToJson } from "./messages.ts";
+import { MESSAGE_SCHEMAS } from "./messages.ts";
 
+export { type JsonTx, type PublicKeyJson, publicKeyToJson } from "@btt/core";
 export type { FeeSchedule } from "@btt/modules/auth/fee";
 export { parseFeeSchedule } from "@btt/modules/auth/fee";
 
@@ -126,53 +128,7 @@ export function signTransaction(signer: Signer, input: TxInput): SignedTx {
   return { tx, bytes, hash: toHex(txHash(bytes)) };
 }
 
-export type PublicKeyJson =
-  | { ed25519: string }
-  | { ml_dsa_65: string }
-  | { multisig: { threshold: number; keys: PublicKeyJson[] } };
-
-export function publicKeyToJson(key: PublicKey): PublicKeyJson {
-  switch (key.key.case) {
-    case "ed25519":
-      return { ed25519: toHex(key.key.value) };
-    case "mlDsa65":
-      return { ml_dsa_65: toHex(key.key.value) };
-    case "multisig":
-      return {
-        multisig: { threshold: key.key.value.threshold, keys: key.key.value.keys.map(publicKeyToJson) },
-      };
-    default:
-      throw new BttError("MISSING_PUBLIC_KEY", "public key has no key set");
-  }
-}
-
 /** The API's JSON form of a signed tx (POST /v1/txs accepts it; the server re-encodes it canonically). */
-export interface JsonTx {
-  body: {
-    chain_id: string;
-    sender: string;
-    nonce: string;
-    fee: { denom: string; amount: string };
-    messages: Array<{ type: string; value: JsonObject }>;
-    memo: string;
-  };
-  public_key?: PublicKeyJson;
-  signature: string;
-}
-
 export function txToJson(tx: Tx): JsonTx {
-  const body = tx.body;
-  if (!body?.fee) throw new BttError("TX_MALFORMED", "transaction has no body or no fee");
-  return {
-    body: {
-      chain_id: body.chainId,
-      sender: body.sender,
-      nonce: body.nonce.toString(),
-      fee: { denom: body.fee.denom, amount: body.fee.amount },
-      messages: body.messages.map(messageToJson),
-      memo: body.memo,
-    },
-    ...(tx.publicKey ? { public_key: publicKeyToJson(tx.publicKey) } : {}),
-    signature: toHex(tx.signature),
-  };
+  return coreTxToJson(tx, MESSAGE_SCHEMAS);
 }

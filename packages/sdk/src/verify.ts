@@ -158,6 +158,41 @@ function mismatch(message: string, details: Record<string, unknown> = {}): never
   throw new ProofError("RESPONSE_MISMATCH", message, details);
 }
 
+/** What a proven response (a balance, a state entry) says about its key, once checked. */
+interface ProvenResponse {
+  value: Uint8Array | undefined;
+  height: bigint;
+  appHash: string;
+  blockHash: string;
+}
+
+/** Checks the proof a balance or state response carries for `key` against the block of its height. */
+function verifyResponseProof(
+  resp: Pick<StateJson, "height"> & Partial<Pick<StateJson, "value" | "app_hash" | "proof">>,
+  key: Uint8Array,
+  block: BlockJson,
+  chainId: string | undefined,
+): ProvenResponse {
+  const value = resp.value === null || resp.value === undefined ? undefined : hexField(resp.value, "value");
+  const proven = verifyStateEntry(
+    {
+      key,
+      value,
+      height: decimalField(resp.height, "height"),
+      appHashHex: resp.app_hash,
+      proofHex: resp.proof,
+    },
+    block,
+    chainId,
+  );
+  return {
+    value,
+    height: proven.height,
+    appHash: toHex(proven.appHash),
+    blockHash: toHex(proven.blockHash),
+  };
+}
+
 export interface VerifiedBalance {
   address: string;
   denom: string;
@@ -186,29 +221,11 @@ export function verifyBalance(
     });
   }
   const amount = decimalField(resp.amount, "amount");
-  const value = resp.value === null || resp.value === undefined ? undefined : hexField(resp.value, "value");
+  const { value, ...proven } = verifyResponseProof(resp, key, block, chainId);
   if (value === undefined ? amount !== 0n : decodeAmount(value) !== amount) {
     mismatch(`amount ${resp.amount} is not what the proven value encodes`);
   }
-  const proven = verifyStateEntry(
-    {
-      key,
-      value,
-      height: decimalField(resp.height, "height"),
-      appHashHex: resp.app_hash,
-      proofHex: resp.proof,
-    },
-    block,
-    chainId,
-  );
-  return {
-    address,
-    denom,
-    amount,
-    height: proven.height,
-    appHash: toHex(proven.appHash),
-    blockHash: toHex(proven.blockHash),
-  };
+  return { address, denom, amount, ...proven };
 }
 
 export interface VerifiedState {
@@ -249,24 +266,5 @@ export function verifyState(
       expected: toHex(key),
     });
   }
-  const value = resp.value === null || resp.value === undefined ? undefined : hexField(resp.value, "value");
-  const proven = verifyStateEntry(
-    {
-      key,
-      value,
-      height: decimalField(resp.height, "height"),
-      appHashHex: resp.app_hash,
-      proofHex: resp.proof,
-    },
-    block,
-    chainId,
-  );
-  return {
-    module,
-    key: keyHex.toLowerCase(),
-    value,
-    height: proven.height,
-    appHash: toHex(proven.appHash),
-    blockHash: toHex(proven.blockHash),
-  };
+  return { module, key: keyHex.toLowerCase(), ...verifyResponseProof(resp, key, block, chainId) };
 }

@@ -11,19 +11,10 @@ import {
   parseDenomAmount,
   signerFromSeedHex,
 } from "../src/index.ts";
+import { codeOf } from "./helpers.ts";
 
 const alice = signerFromSeedHex("01".repeat(32)).address;
 const bob = signerFromSeedHex("02".repeat(32)).address;
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BttError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
 
 describe("parseDenomAmount", () => {
   test("scales decimal strings exactly", () => {

@@ -1,11 +1,8 @@
 // BttClient against a real node and its API (LMDB in a temp dir, Fastify on a free port, the solo
 // driver making blocks), over HTTP and WebSocket.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type RunningApi, startApi } from "@btt/api";
 import { BttError, toHex } from "@btt/core";
-import { BttNode, createDevGenesis, SoloDriver } from "@btt/node";
+import { type BttNode, SoloDriver } from "@btt/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { WebSocket } from "ws";
 import {
@@ -21,6 +18,7 @@ import {
   txToJson,
   type WebSocketConstructor,
 } from "../src/index.ts";
+import { devGenesis, openTestNode } from "./helpers.ts";
 
 const MNEMONIC = "letter advice cage absurd amount doctor acoustic avoid letter advice cage above";
 const CHAIN = "btt-sdk-client-1";
@@ -32,24 +30,24 @@ const validator = signerFromMnemonic(MNEMONIC, { index: 99 });
 const WS = WebSocket as unknown as WebSocketConstructor;
 
 describe("BttClient against a real node", () => {
-  const dir = mkdtempSync(join(tmpdir(), "btt-sdk-client-"));
+  let testNode: ReturnType<typeof openTestNode>;
   let node: BttNode;
   let driver: SoloDriver;
   let api: RunningApi;
   let client: BttClient;
 
   beforeAll(async () => {
-    const genesis = createDevGenesis({
-      chainId: CHAIN,
-      genesisTime: "2026-01-01T00:00:00Z",
+    const genesis = devGenesis(
+      CHAIN,
       validator,
-      funded: [
+      [
         { signer: alice, ubtt: 50_000_000n },
         { signer: quantum, ubtt: 50_000_000n },
       ],
-      minters: [alice.address],
-    });
-    node = new BttNode({ dataDir: dir, genesis, keepRecent: 50, mempool: {} as never, verifyThreads: 0 });
+      [alice.address],
+    );
+    testNode = openTestNode("client", genesis, 50);
+    node = testNode.node;
     driver = new SoloDriver(node, {
       blockIntervalMs: 0,
       limits: { maxTxs: 1000, maxBytes: 1 << 22 },
@@ -63,8 +61,7 @@ describe("BttClient against a real node", () => {
   afterAll(async () => {
     driver?.stop();
     await api?.close();
-    await node?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await testNode?.close();
   });
 
   test("status, blocks, params", async () => {

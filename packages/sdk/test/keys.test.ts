@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync } from "node:crypto";
-import { addressOf, BttError, toHex, verifySignature } from "@btt/core";
+import { addressOf, toHex, verifySignature } from "@btt/core";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import {
@@ -14,20 +14,11 @@ import {
   slip10Ed25519,
   validateMnemonic,
 } from "../src/index.ts";
+import { codeOf } from "./helpers.ts";
 
 const ABANDON =
   "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const fromHex = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BttError) return e.code;
-    throw e;
-  }
-  return "no error";
-}
 
 describe("BIP-39", () => {
   test("published vector: abandon…about with passphrase TREZOR", () => {

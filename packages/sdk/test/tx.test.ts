@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { BttError, decodeTx, toHex, verifySignature } from "@btt/core";
 import { DEFAULT_AUTH_PARAMS, requiredFee } from "@btt/modules";
-import { BttNode, createDevGenesis } from "@btt/node";
+import type { BttNode } from "@btt/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   bank,
@@ -13,6 +10,7 @@ import {
   signTransaction,
   txToJson,
 } from "../src/index.ts";
+import { codeOf, devGenesis, openTestNode } from "./helpers.ts";
 
 const MNEMONIC = "legal winner thank year wave sausage worth useful legal winner thank yellow";
 const CHAIN = "btt-sdk-test-1";
@@ -92,14 +90,6 @@ describe("transactions signed by the SDK", () => {
   test("bad inputs: no messages, no fee source, bad nonce", () => {
     const base = { chainId: CHAIN, nonce: 0n, feeSchedule: schedule };
     const msgs = [bank.send({ to: bob.address, amount: { denom: "ubtt", amount: 1n } })];
-    const codeOf = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as BttError).code;
-      }
-      return "no error";
-    };
     expect(codeOf(() => signTransaction(ed, { ...base, messages: [] }))).toBe("INVALID_MESSAGE");
     expect(codeOf(() => signTransaction(ed, { chainId: CHAIN, nonce: 0n, messages: msgs }))).toBe(
       "INSUFFICIENT_FEE",
@@ -111,11 +101,11 @@ describe("transactions signed by the SDK", () => {
 });
 
 describe("a node admits and executes what the SDK signs", () => {
-  const dir = mkdtempSync(join(tmpdir(), "btt-sdk-tx-"));
   const ed = signerFromMnemonic(MNEMONIC);
   const pq = signerFromMnemonic(MNEMONIC, { type: "ml-dsa-65" });
   const fresh = signerFromMnemonic(MNEMONIC, { index: 9 });
   const validator = signerFromMnemonic(MNEMONIC, { index: 100 });
+  let testNode: ReturnType<typeof openTestNode>;
   let node: BttNode;
   let time = 1000n;
   const produce = () => {
@@ -124,21 +114,16 @@ describe("a node admits and executes what the SDK signs", () => {
   };
 
   beforeAll(() => {
-    const genesis = createDevGenesis({
-      chainId: CHAIN,
-      genesisTime: "2026-01-01T00:00:00Z",
-      validator,
-      funded: [
-        { signer: ed, ubtt: 10_000_000n },
-        { signer: pq, ubtt: 10_000_000n },
-      ],
-    });
-    node = new BttNode({ dataDir: dir, genesis, keepRecent: 10, mempool: {} as never, verifyThreads: 0 });
+    const genesis = devGenesis(CHAIN, validator, [
+      { signer: ed, ubtt: 10_000_000n },
+      { signer: pq, ubtt: 10_000_000n },
+    ]);
+    testNode = openTestNode("tx", genesis, 10);
+    node = testNode.node;
     produce();
   });
   afterAll(async () => {
-    await node?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await testNode?.close();
   });
 
   test("estimated fees pass the ante handler; one unit less is refused; a new account's first tx carries its key", async () => {
