@@ -1,7 +1,6 @@
 // The gateway: a Fastify server over a BttNode. createApiServer builds it (not listening: tests
 // may use inject); startApi also listens and is what `btt start` calls.
 
-import type { Socket } from "node:net";
 import { BttError } from "@btt/core";
 import type { BttNode } from "@btt/node";
 import type { DescMessage } from "@bufbuild/protobuf";
@@ -55,23 +54,6 @@ export function registeredRoutes(app: FastifyInstance): readonly RouteInfo[] {
   return routeLists.get(app) ?? [];
 }
 
-const corkedSockets = new WeakSet<Socket>();
-
-/**
- * Responses to requests that arrive together (pipelined, or parsed from one read) leave in one
- * write: the socket is corked at the first request and uncorked after this turn's handlers ran.
- * A write on loopback costs more here (~50 µs) than a balance query with its proof.
- */
-function coalesceWrites(socket: Socket): void {
-  if (corkedSockets.has(socket)) return;
-  corkedSockets.add(socket);
-  socket.cork();
-  setImmediate(() => {
-    corkedSockets.delete(socket);
-    socket.uncork();
-  });
-}
-
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export async function createApiServer(
@@ -116,7 +98,6 @@ export async function createApiServer(
     }
   });
   routeLists.set(app, routes);
-  app.server.prependListener("request", (request: { socket: Socket }) => coalesceWrites(request.socket));
   installValidators(app);
   installErrorHandlers(app);
   // JSON, or raw tx bytes (routes/txs.ts): any other body type is refused with 415.
