@@ -37,6 +37,9 @@ export const HTTP_STATUS: Record<ErrorName, number> = {
   INVALID_REQUEST: 400,
   NOT_READY: 503,
   HEIGHT_UNAVAILABLE: 404,
+  CONFLICT: 409,
+  INVALID_IMAGE: 422,
+  MODEL_INTEGRITY: 500,
 };
 
 export interface ApiErrorBody {

@@ -21,6 +21,7 @@ import { blockRoutes } from "./routes/blocks.ts";
 import { chainRoutes } from "./routes/chain.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { opsRoutes } from "./routes/ops.ts";
+import { privacyRoutes } from "./routes/privacy.ts";
 import { stateRoutes } from "./routes/state.ts";
 import { txRoutes } from "./routes/txs.ts";
 import { ErrorBody } from "./schemas.ts";
@@ -152,6 +153,9 @@ export async function createApiServer(
         { name: "chain", description: "Supply, denominations, parameters, module queries" },
         { name: "state", description: "Raw state with Merkle proofs" },
         { name: "events", description: "Events and WebSocket subscriptions" },
+        { name: "identity", description: "Credentials: who an account is, at a height" },
+        { name: "consent", description: "Patients' consent grants, access decisions, break-glass records" },
+        { name: "compliance", description: "Jurisdiction rules: data residency, investor eligibility" },
         { name: "ops", description: "Health, readiness, metrics" },
       ],
     },
@@ -173,6 +177,7 @@ export async function createApiServer(
       await chainRoutes(v1, ctx);
       await stateRoutes(v1, ctx);
       await eventRoutes(v1, ctx);
+      await privacyRoutes(v1, ctx);
       await wsRoutes(v1, ctx);
     },
     { prefix: "/v1" },

@@ -1,8 +1,10 @@
+import { abciCommand } from "./commands/abci.ts";
 import { initCommand } from "./commands/init.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { queryCommand } from "./commands/query.ts";
 import { startCommand } from "./commands/start.ts";
 import { statusCommand } from "./commands/status.ts";
+import { testnetCommand } from "./commands/testnet.ts";
 import { txCommand } from "./commands/tx.ts";
 import { watchCommand } from "./commands/watch.ts";
 import type { Command } from "./router.ts";
@@ -13,5 +15,15 @@ export const rootCommand: Command = {
   details:
     "Errors print one line, `btt: <reason>`, on stderr and exit with status 1 (2 for a wrong\n" +
     "command line). --json prints one JSON object per result on stdout, for scripts.",
-  subcommands: [initCommand, startCommand, statusCommand, keysCommand, txCommand, queryCommand, watchCommand],
+  subcommands: [
+    initCommand,
+    startCommand,
+    abciCommand,
+    testnetCommand,
+    statusCommand,
+    keysCommand,
+    txCommand,
+    queryCommand,
+    watchCommand,
+  ],
 };

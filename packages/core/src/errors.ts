@@ -39,6 +39,14 @@ export const ErrorCode = {
   NOT_READY: 28,
   /** A state height outside the retained window (pruned, or not committed yet). */
   HEIGHT_UNAVAILABLE: 29,
+  // Identity, consent and compliance.
+  /** The thing to create exists already, or the thing to change is no longer in a state that allows it. */
+  CONFLICT: 30,
+  // AI diagnostics.
+  /** An input file that cannot be analysed: not DICOM or an image, truncated, unsupported encoding, wrong size. */
+  INVALID_IMAGE: 31,
+  /** A model file whose SHA-256 differs from the pinned hash, or that breaks its card's contract. */
+  MODEL_INTEGRITY: 32,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;

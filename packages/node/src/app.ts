@@ -1,15 +1,23 @@
 import { BttError, type DecodedTx, ErrorCode, signatureChecks, toBttError, verifySingleKey } from "@btt/core";
 import {
+  type AiModule,
   type AnteHandler,
   type AnteOutcome,
   type AuthModule,
   type BankModule,
   type BlockInfo,
   BranchStore,
+  type ComplianceModule,
+  type ConsentModule,
   type Context,
+  createAiModule,
   createAuthModule,
   createBankModule,
+  createComplianceModule,
+  createConsentModule,
+  createIdentityModule,
   type DecodedMessage,
+  type IdentityModule,
   type KVStore,
   type LedgerEvent,
   MessageRouter,
@@ -33,6 +41,11 @@ export interface ExecutedTx {
   readonly fee: bigint;
   /** Accounts the tx touched (sender, recipients…), for the per-account index. */
   readonly accounts: string[];
+  /**
+   * Rejected by the ante checks or its signature, before the fee: the tx changed nothing,
+   * so a block without it executes the same (a proposer may leave it out).
+   */
+  readonly rejected: boolean;
 }
 
 export interface BlockExecution {
@@ -44,7 +57,18 @@ export interface BlockExecution {
 }
 
 /** Event attributes that name an account: the per-account tx index follows them. */
-const ACCOUNT_ATTRIBUTES = new Set(["sender", "recipient", "payer", "minter", "burner", "owner", "grantee"]);
+const ACCOUNT_ATTRIBUTES = new Set([
+  "sender",
+  "recipient",
+  "payer",
+  "minter",
+  "burner",
+  "owner",
+  "grantee",
+  "patient",
+  "subject",
+  "issuer",
+]);
 
 /**
  * The state machine: modules, message routing, the ante checks and block execution.
@@ -53,6 +77,10 @@ const ACCOUNT_ATTRIBUTES = new Set(["sender", "recipient", "payer", "minter", "b
 export class Application {
   readonly auth: AuthModule;
   readonly bank: BankModule;
+  readonly identity: IdentityModule;
+  readonly compliance: ComplianceModule;
+  readonly consent: ConsentModule;
+  readonly ai: AiModule;
   readonly modules: readonly Module[];
   readonly router: MessageRouter;
   readonly ante: AnteHandler;
@@ -60,8 +88,12 @@ export class Application {
   constructor(readonly chainId: string) {
     this.bank = createBankModule();
     this.auth = createAuthModule(this.bank.keeper);
+    this.identity = createIdentityModule();
+    this.compliance = createComplianceModule();
+    this.consent = createConsentModule(this.identity.keeper, this.compliance.keeper);
     // Genesis runs in this order: balances before anything that escrows them.
-    this.modules = [this.auth, this.bank];
+    this.ai = createAiModule();
+    this.modules = [this.auth, this.bank, this.identity, this.compliance, this.consent, this.ai];
     this.router = new MessageRouter(this.modules);
     this.ante = this.auth.createAnteHandler(chainId, this.router);
   }
@@ -126,7 +158,7 @@ export class Application {
       }
     } catch (err) {
       // Rejected before the fee: nothing changes, not even the nonce.
-      return failed(err, [], 0n, [sender]);
+      return { ...failed(err, [], 0n, [sender]), rejected: true };
     }
 
     const emit = (e: LedgerEvent) => events.push(e);
@@ -141,7 +173,14 @@ export class Application {
       // The messages' writes and events are dropped; the fee and nonce stay.
       return failed(err, events.slice(0, feeEvents), outcome.fee, [sender]);
     }
-    return { code: ErrorCode.OK, log: "", events, fee: outcome.fee, accounts: accountsOf(sender, events) };
+    return {
+      code: ErrorCode.OK,
+      log: "",
+      events,
+      fee: outcome.fee,
+      accounts: accountsOf(sender, events),
+      rejected: false,
+    };
   }
 }
 
@@ -156,7 +195,7 @@ function verifyInline(outcome: AnteOutcome, decoded: DecodedTx): boolean {
 
 function failed(err: unknown, events: LedgerEvent[], fee: bigint, accounts: string[]): ExecutedTx {
   const e = toBttError(err);
-  return { code: e.codeNumber, log: e.message, events, fee, accounts };
+  return { code: e.codeNumber, log: e.message, events, fee, accounts, rejected: false };
 }
 
 function accountsOf(sender: string, events: readonly LedgerEvent[]): string[] {

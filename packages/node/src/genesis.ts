@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { addressOf, BttError, PublicKeySchema, type Signer, validatePublicKey } from "@btt/core";
-import { BTT_DENOM, DEFAULT_AUTH_PARAMS, JsonFields } from "@btt/modules";
+import {
+  BTT_DENOM,
+  CREDENTIAL_TYPES,
+  DEFAULT_AUTH_PARAMS,
+  DEFAULT_IDENTITY_PARAMS,
+  JsonFields,
+} from "@btt/modules";
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import type { Application } from "./app.ts";
 
@@ -73,6 +79,12 @@ export interface DevGenesisOptions {
   funded: Array<{ signer: Signer; ubtt: bigint }>;
   /** Accounts allowed to mint and burn BTT (none on a production chain). */
   minters?: string[];
+  /**
+   * Root authorities of every credential type (identity module), so a dev chain can issue
+   * credentials at once; default: the first funded account. A production chain names its real
+   * authorities (a health ministry for licences, a KYC provider for KYC…) per type.
+   */
+  identityAuthorities?: string[];
 }
 
 /** A genesis for development: one validator, funded demo accounts, default parameters. */
@@ -95,6 +107,17 @@ export function createDevGenesis(opts: DevGenesisOptions): GenesisDoc {
           address: signer.address,
           public_key: toJson(PublicKeySchema, signer.publicKey),
         })),
+      },
+      identity: {
+        params: {
+          ...DEFAULT_IDENTITY_PARAMS,
+          authorities: Object.fromEntries(
+            CREDENTIAL_TYPES.map((type) => [
+              type,
+              opts.identityAuthorities ?? opts.funded.slice(0, 1).map((f) => f.signer.address),
+            ]),
+          ),
+        },
       },
       bank: {
         params: { send_enabled: true },

@@ -20,7 +20,27 @@ export interface NodeConfig {
   validator: string;
   /** The HTTP + WebSocket API that `btt start` serves (@btt/api takes these as its options). */
   api: ApiConfig;
+  /** `btt abci`: the node as CometBFT's application instead of the solo driver. */
+  abci: AbciConfig;
 }
+
+export interface AbciConfig {
+  /** Where the ABCI server listens (CometBFT's proxy_app): tcp://HOST:PORT or unix:///PATH. */
+  address: string;
+  /**
+   * CometBFT blocks kept below the latest (Commit's retain_height); 0 keeps them all, which
+   * peers need to catch up by replay until state sync is served.
+   */
+  retainBlocks: number;
+  /** CometBFT's RPC, where the API's submitted txs go (broadcast_tx_sync) under `btt abci`. */
+  cometRpc: string;
+}
+
+export const DEFAULT_ABCI_CONFIG: AbciConfig = {
+  address: "tcp://127.0.0.1:26658",
+  retainBlocks: 0,
+  cometRpc: "http://127.0.0.1:26657",
+};
 
 export interface ApiConfig {
   host: string;
@@ -90,6 +110,7 @@ export function initHome(
     mempool: DEFAULT_MEMPOOL_OPTIONS,
     validator: validator.address,
     api: DEFAULT_API_CONFIG,
+    abci: DEFAULT_ABCI_CONFIG,
   };
   writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
   return { genesis, keys };
@@ -121,9 +142,28 @@ export function loadHome(home: string): { config: NodeConfig; genesis: GenesisDo
     },
     validator: f.string(raw, "validator"),
     api: readApiConfig(f.at("api"), raw.api),
+    abci: readAbciConfig(f.at("abci"), raw.abci),
     ...(raw.verifyThreads === undefined ? {} : { verifyThreads: f.integer(raw, "verifyThreads", 0, 256) }),
   };
   return { config, genesis };
+}
+
+function readAbciConfig(f: JsonFields, value: unknown): AbciConfig {
+  const raw = f.object(value ?? {});
+  const d = DEFAULT_ABCI_CONFIG;
+  const address = f.string(raw, "address", d.address);
+  f.check(
+    /^(tcp:\/\/.+:\d{1,5}|unix:\/\/\/.+)$/.test(address),
+    "must be tcp://HOST:PORT or unix:///PATH",
+    "address",
+  );
+  const cometRpc = f.string(raw, "cometRpc", d.cometRpc);
+  f.check(/^https?:\/\/[^/]+\/?$/.test(cometRpc), "must be http(s)://HOST:PORT", "cometRpc");
+  return {
+    address,
+    retainBlocks: f.integer(raw, "retainBlocks", 0, 1_000_000_000, d.retainBlocks),
+    cometRpc,
+  };
 }
 
 function readApiConfig(f: JsonFields, value: unknown): ApiConfig {

@@ -11,8 +11,14 @@ import {
   type TxResult,
   toHex,
 } from "@btt/core";
-import { type BlockInfo, CommittedStore, canonicalJson, type LedgerEvent } from "@btt/modules";
-import { AuthenticatedState, encodeProof } from "@btt/state";
+import {
+  type BlockInfo,
+  CommittedStore,
+  canonicalJson,
+  type HistoricalState,
+  type LedgerEvent,
+} from "@btt/modules";
+import { AuthenticatedState, encodeProof, type PreparedCommit } from "@btt/state";
 import { create } from "@bufbuild/protobuf";
 import { open, type RootDatabase } from "lmdb";
 import { Application, type BlockExecution, type BlockTx } from "./app.ts";
@@ -24,6 +30,7 @@ import {
   txMerkleRoot,
 } from "./block-store/index.ts";
 import type { GenesisDoc } from "./genesis.ts";
+import { PastStateStore } from "./past-state.ts";
 
 export interface LedgerOptions {
   /** Directory of the LMDB environment (state, blocks, indexes: one atomic store). */
@@ -34,6 +41,16 @@ export interface LedgerOptions {
 }
 
 const META_GENESIS = "genesis";
+
+/** A block executed by `Ledger.execute`, not yet written. */
+export interface ExecutedBlock extends CommittedBlock {
+  readonly execution: BlockExecution;
+  /** The state root after this block (the header's app hash). */
+  readonly appHash: Uint8Array;
+  /** The txs' hashes, in block order. */
+  readonly txHashes: Uint8Array[];
+  readonly prepared: PreparedCommit;
+}
 
 export interface StateProof {
   height: number;
@@ -65,9 +82,8 @@ export class Ledger {
       path: join(opts.dataDir, "chain.lmdb"),
       maxDbs: 32,
       mapSize: 64 * 1024 ** 3,
-      // Large pages keep the state tree's buckets on one page; writemap saves a copy per write.
+      // Large pages keep the state tree's buckets on one page.
       pageSize: 32 * 1024,
-      useWritemap: true,
     });
     this.meta = this.root.openDB<string, string>({ name: "meta", encoding: "string" });
     this.state = new AuthenticatedState(this.root, { keepRecent: opts.keepRecent });
@@ -95,6 +111,16 @@ export class Ledger {
     timeMs: bigint,
     proposer: string,
   ): CommittedBlock & { execution: BlockExecution } {
+    return this.persist(this.execute(txs, timeMs, proposer));
+  }
+
+  /**
+   * Executes the next block on the committed state without writing anything: the block,
+   * its results and its app hash, to be written by `persist`, or dropped. Consensus drivers
+   * that answer the app hash before they commit (CometBFT's FinalizeBlock, then Commit) use
+   * the two halves; a crash between them leaves the previous block in force.
+   */
+  execute(txs: readonly BlockTx[], timeMs: bigint, proposer: string): ExecutedBlock {
     const height = this.height + 1;
     const previous = height > 1 ? this.blocks.header(height - 1) : undefined;
     if (previous && timeMs <= previous.timeMs) timeMs = previous.timeMs + 1n;
@@ -130,7 +156,31 @@ export class Ledger {
       proposer,
     });
     const block = create(BlockSchema, { header, txs: txs.map((t) => t.decoded.bytes) });
-    const committed: CommittedBlock = { block, hash: blockHash(header), results };
+    return {
+      block,
+      hash: blockHash(header),
+      results,
+      execution,
+      appHash: prepared.root,
+      txHashes: txs.map((t) => t.decoded.hash),
+      prepared,
+    };
+  }
+
+  /**
+   * Writes an executed block in one LMDB transaction. It must be the next block, executed on
+   * the current state (else INTERNAL, or the state's STALE_PREPARE, and nothing is written).
+   */
+  persist(executed: ExecutedBlock): CommittedBlock & { execution: BlockExecution } {
+    const { block, hash, results, execution, prepared } = executed;
+    const committed = { block, hash, results, execution };
+    const height = Number(block.header!.height);
+    if (height !== this.height + 1) {
+      throw new BttError(
+        "INTERNAL",
+        `block ${height} is not the next block (the ledger is at ${this.height})`,
+      );
+    }
     this.root.transactionSync(() => {
       this.state.write(prepared);
       this.blocks.putBlock(
@@ -140,7 +190,7 @@ export class Ledger {
       if (height === 1) this.meta.putSync(META_GENESIS, toHex(genesisFingerprint(this.opts.genesis)));
     });
     this.committed.invalidate();
-    return { ...committed, execution };
+    return committed;
   }
 
   /**
@@ -152,6 +202,19 @@ export class Ledger {
     // The state's latest version is the latest block's height (they commit together).
     const { value, proof, root, version } = this.state.prove(key, height);
     return { height: version, key, value, proof: encodeProof(proof), appHash: root };
+  }
+
+  /** The state at a retained height and that block's time, for point reads (queries "at height H"). */
+  stateAt(height: number): HistoricalState {
+    const header = Number.isSafeInteger(height) && height >= 1 ? this.blocks.header(height) : undefined;
+    if (!header || height < this.state.oldestVersion) {
+      throw new BttError(
+        "HEIGHT_UNAVAILABLE",
+        `height ${height} is outside the retained window ${this.state.oldestVersion}..${this.height}`,
+        { height: String(height) },
+      );
+    }
+    return { kv: new PastStateStore(this.state, height), height: BigInt(height), timeMs: header.timeMs };
   }
 
   close(): Promise<void> {

@@ -78,6 +78,11 @@ export class Mempool {
     return this.byId.has(toHex(hash));
   }
 
+  /** The pending entry of a transaction (its decoding, checks and verification), if any. */
+  pending(hash: Uint8Array): PendingTx | undefined {
+    return this.byId.get(toHex(hash));
+  }
+
   /** The pending transaction with this hash (lower-case hex), if any. */
   get(hashHex: string): DecodedTx | undefined {
     return this.byId.get(hashHex)?.decoded;

@@ -2,7 +2,7 @@ import { toHex } from "@btt/core";
 import type { QueryContext } from "@btt/modules";
 import type { CommittedBlock } from "./block-store/index.ts";
 import type { GenesisDoc } from "./genesis.ts";
-import { Ledger } from "./ledger.ts";
+import { type ExecutedBlock, Ledger } from "./ledger.ts";
 import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from "./mempool.ts";
 import { VerifyPool } from "./verify-pool.ts";
 
@@ -42,6 +42,7 @@ export class BttNode {
   readonly mempool: Mempool;
   private readonly verifier: VerifyPool;
   private readonly listeners = new Set<BlockListener>();
+  private submitter: ((bytes: Uint8Array) => Promise<string>) | undefined;
 
   constructor(readonly opts: NodeOptions) {
     this.ledger = new Ledger({ dataDir: opts.dataDir, genesis: opts.genesis, keepRecent: opts.keepRecent });
@@ -64,15 +65,24 @@ export class BttNode {
 
   /** Admits a transaction to the mempool; resolves with its hash, or rejects with a BttError. */
   async submit(bytes: Uint8Array): Promise<string> {
+    if (this.submitter) return this.submitter(bytes);
     const decoded = await this.mempool.add(bytes);
     return toHex(decoded.hash);
+  }
+
+  /**
+   * Sends `submit`'s transactions elsewhere: under CometBFT they enter through its mempool
+   * (its RPC), which admits them with CheckTx into this node's mempool too.
+   */
+  routeSubmissions(submitter: ((bytes: Uint8Array) => Promise<string>) | undefined): void {
+    this.submitter = submitter;
   }
 
   /** Takes the best pending transactions, executes and commits them as the next block. */
   produceBlock(limits: BlockLimits, timeMs: bigint, proposer: string): CommittedBlock {
     const pending = this.mempool.reap(limits.maxTxs, limits.maxBytes);
     const started = performance.now();
-    const committed = this.ledger.commitBlock(
+    const executed = this.ledger.execute(
       pending.map((p) => ({
         decoded: p.decoded,
         signatureVerified: p.verified,
@@ -81,8 +91,18 @@ export class BttNode {
       timeMs,
       proposer,
     );
-    const timing: BlockTiming = { commitMs: performance.now() - started };
-    this.mempool.update(pending.map((p) => p.decoded.hash));
+    return this.commitExecuted(executed, performance.now() - started);
+  }
+
+  /**
+   * Writes a block executed with `ledger.execute`, drops its txs from the mempool (re-checking
+   * the rest) and tells the listeners. The solo driver and CometBFT's Commit both end here.
+   */
+  commitExecuted(executed: ExecutedBlock, executeMs = 0): CommittedBlock {
+    const started = performance.now();
+    const committed = this.ledger.persist(executed);
+    const timing: BlockTiming = { commitMs: executeMs + performance.now() - started };
+    this.mempool.update(executed.txHashes);
     for (const listener of this.listeners) listener(committed, timing);
     return committed;
   }
@@ -97,7 +117,13 @@ export class BttNode {
     const m = this.ledger.app.module(module);
     const query = m.queries.find((q) => q.name === name);
     if (!query) throw new Error(`module ${module} has no query "${name}"`);
-    const ctx: QueryContext = { kv: this.ledger.committed, height: BigInt(this.height) };
+    const height = this.height;
+    const ctx: QueryContext = {
+      kv: this.ledger.committed,
+      height: BigInt(height),
+      ...(height > 0 ? { timeMs: this.ledger.blocks.header(height)!.timeMs } : {}),
+      at: (h) => this.ledger.stateAt(Number(h)),
+    };
     return query.handle(ctx, params);
   }
 

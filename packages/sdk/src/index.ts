@@ -44,6 +44,7 @@ export {
   validateMnemonic,
 } from "./keys.ts";
 export { bank, type CoinInput, MESSAGE_SCHEMAS, messageToJson } from "./messages.ts";
+export { consent, identity, PRIVACY_MESSAGE_SCHEMAS } from "./privacy.ts";
 export {
   type Stream,
   type StreamEvent,

@@ -5,6 +5,7 @@ import { withNode } from "../client.ts";
 import { emit, NODE_OPTION, nodeUrlOf } from "../context.ts";
 import type { Command } from "../router.ts";
 import { denomsOf } from "./chain-data.ts";
+import { consentQueryCommand, identityQueryCommand } from "./privacy.ts";
 
 const balanceCommand: Command = {
   name: "balance",
@@ -155,5 +156,7 @@ export const queryCommand: Command = {
     blockCommand,
     txCommand,
     accountCommand,
+    identityQueryCommand,
+    consentQueryCommand,
   ],
 };

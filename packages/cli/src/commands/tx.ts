@@ -6,6 +6,7 @@ import { checkKeyName } from "../keyring/keyring.ts";
 import { keyringPassphrase } from "../keyring/passphrase.ts";
 import type { Command } from "../router.ts";
 import { denomsOf } from "./chain-data.ts";
+import { consentTxCommand, identityTxCommand } from "./privacy.ts";
 
 const sendCommand: Command = {
   name: "send",
@@ -87,5 +88,9 @@ const sendCommand: Command = {
 export const txCommand: Command = {
   name: "tx",
   summary: "sign and send transactions",
-  subcommands: [{ name: "bank", summary: "bank transactions", subcommands: [sendCommand] }],
+  subcommands: [
+    { name: "bank", summary: "bank transactions", subcommands: [sendCommand] },
+    identityTxCommand,
+    consentTxCommand,
+  ],
 };

@@ -51,6 +51,19 @@ export interface QueryType {
 export interface QueryContext {
   readonly kv: KVStore;
   readonly height: bigint;
+  /** Block time of `height`, when a block has been committed. */
+  readonly timeMs?: bigint;
+  /**
+   * The state as it was at an earlier height still in the node's retention window (point reads
+   * only: prefix scans of past state are not kept). Throws HEIGHT_UNAVAILABLE outside it.
+   */
+  readonly at?: (height: bigint) => HistoricalState;
+}
+
+export interface HistoricalState {
+  readonly kv: KVStore;
+  readonly height: bigint;
+  readonly timeMs: bigint;
 }
 
 export interface ModuleGenesis<G> {

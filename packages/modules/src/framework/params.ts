@@ -1,5 +1,5 @@
 import { BttError } from "@btt/core";
-import type { KVStore } from "./store.ts";
+import { CommittedStore, type KVStore } from "./store.ts";
 
 const PARAMS_KEY = Buffer.from("params", "utf8");
 
@@ -9,6 +9,8 @@ const PARAMS_KEY = Buffer.from("params", "utf8");
  */
 export class ParamsStore<P> {
   private cached?: { bytes: Uint8Array; params: P };
+  private seen?: { store: CommittedStore; generation: number; params: P };
+  private key?: Uint8Array;
 
   constructor(
     private readonly moduleName: string,
@@ -16,10 +18,35 @@ export class ParamsStore<P> {
   ) {}
 
   get(store: KVStore): P {
-    const bytes = store.get(PARAMS_KEY);
+    return this.parse(store.get(PARAMS_KEY));
+  }
+
+  /**
+   * The parameters read from the whole state (not a module view): hot paths such as access
+   * decisions call this, and between commits a committed store's answer is reused as is.
+   */
+  read(kv: KVStore): P {
+    const seen = this.seen;
+    if (seen && kv instanceof CommittedStore && seen.store === kv && seen.generation === kv.generation) {
+      return seen.params;
+    }
+    const params = this.parse(kv.get(this.fullKey));
+    if (kv instanceof CommittedStore) this.seen = { store: kv, generation: kv.generation, params };
+    return params;
+  }
+
+  private get fullKey(): Uint8Array {
+    this.key ??= Buffer.from(`${this.moduleName}/params`, "utf8");
+    return this.key;
+  }
+
+  private parse(bytes: Uint8Array | undefined): P {
     if (!bytes) throw new BttError("INVALID_PARAMS", `${this.moduleName} parameters are not set`);
     // Parameters are read by every transaction; parsing the same bytes again is wasted work.
-    if (this.cached && Buffer.compare(this.cached.bytes, bytes) === 0) return this.cached.params;
+    // The committed store hands back the same array until the next commit: compare it first.
+    if (this.cached && (this.cached.bytes === bytes || Buffer.compare(this.cached.bytes, bytes) === 0)) {
+      return this.cached.params;
+    }
     const params = this.validate(JSON.parse(Buffer.from(bytes).toString("utf8")));
     this.cached = { bytes, params };
     return params;

@@ -64,9 +64,17 @@ export class CommittedStore implements KeyedStore {
     return value;
   }
 
+  private changes = 0;
+
   /** Forgets cached reads: call after every commit (and after anything else that changes the state). */
   invalidate(): void {
     this.cache.clear();
+    this.changes++;
+  }
+
+  /** Counts invalidations: values derived from this store stay good while it is unchanged. */
+  get generation(): number {
+    return this.changes;
   }
 
   set(): void {

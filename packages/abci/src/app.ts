@@ -1,0 +1,385 @@
+import { BttError, type DecodedTx, decodeTx, ErrorCode, sha256, toBttError, toHex } from "@btt/core";
+import { canonicalJson, type LedgerEvent, moduleKey } from "@btt/modules";
+import type { BlockTx, BttNode, ExecutedBlock } from "@btt/node";
+import { MAX_STATE_KEY_LEN } from "@btt/state";
+import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
+import {
+  CheckTxType,
+  type Event,
+  type ExecTxResult,
+  type Request,
+  type RequestCheckTx,
+  type RequestFinalizeBlock,
+  type RequestInitChain,
+  type RequestPrepareProposal,
+  type RequestProcessProposal,
+  type RequestQuery,
+  type Response,
+  ResponseApplySnapshotChunk_Result,
+  type ResponseCheckTx,
+  ResponseOfferSnapshot_Result,
+  ResponseProcessProposal_ProposalStatus,
+  type ResponseQuery,
+  ResponseVerifyVoteExtension_VerifyStatus,
+} from "cosmjs-types/tendermint/abci/types";
+
+export interface AbciAppOptions {
+  /** CometBFT blocks to keep below the latest (Commit's retain_height); 0 keeps them all. */
+  retainBlocks: number;
+  /** Largest transaction a block may carry (txs above it make ProcessProposal reject). */
+  maxTxBytes: number;
+  version?: string;
+}
+
+/** What Info reports as the application's version and its protocol version. */
+export const APP_VERSION = 1n;
+/** The codespace of every non-zero code we return: codes are @btt/core ErrorCode numbers. */
+export const CODESPACE = "btt";
+/** Query proofs: one op of this type, its data the @btt/state encodeProof bytes. */
+export const PROOF_OP_TYPE = "btt:smt16";
+
+/** The app hash Info reports before the first block: nothing, as InitChain returns. */
+const NO_APP_HASH = new Uint8Array(0);
+
+/** A block executed for a proposal or a decision, kept until Commit or the next height. */
+interface Candidate {
+  key: string;
+  executed: ExecutedBlock;
+  /** For each of the request's txs, its index in the execution; -1 when it could not be decoded. */
+  positions: number[];
+  undecodable: Map<number, BttError>;
+  executeMs: number;
+}
+
+/**
+ * The BTT state machine behind CometBFT's ABCI 2.0: the node's Application and Ledger do
+ * the work, exactly as under the solo driver; this class maps the requests onto them.
+ *
+ * - CheckTx (new) admits through the node's mempool: decoding, the ante checks, signature
+ *   verification on the worker pool. The mempool keeps the verified txs, so FinalizeBlock
+ *   skips their signatures; a recheck answers whether the mempool still holds the tx
+ *   after the last block's re-check.
+ * - PrepareProposal executes the candidate txs (no writes) and leaves out those the ante
+ *   checks reject: they change nothing, so the block without them executes the same.
+ * - ProcessProposal executes the proposal and rejects it when a tx cannot be decoded,
+ *   repeats, or is rejected by the ante checks. The execution is kept and reused by
+ *   FinalizeBlock for the same block.
+ * - FinalizeBlock executes (Ledger.execute) and returns the app hash; Commit writes the
+ *   block (Ledger.persist). A crash in between loses the block: Info then reports the
+ *   previous height and CometBFT replays it.
+ */
+export class BttAbciApp {
+  private candidate: Candidate | undefined;
+  private finalized: Candidate | undefined;
+
+  constructor(
+    private readonly node: BttNode,
+    private readonly opts: AbciAppOptions,
+  ) {}
+
+  handle(request: Request): Response | Promise<Response> {
+    if (request.echo) return { echo: { message: request.echo.message } };
+    if (request.flush) return { flush: {} };
+    if (request.info) return { info: this.info() };
+    if (request.initChain) return { initChain: this.initChain(request.initChain) };
+    if (request.checkTx) return this.checkTx(request.checkTx).then((checkTx) => ({ checkTx }));
+    if (request.prepareProposal) return { prepareProposal: this.prepareProposal(request.prepareProposal) };
+    if (request.processProposal) return { processProposal: this.processProposal(request.processProposal) };
+    if (request.finalizeBlock) return { finalizeBlock: this.finalizeBlock(request.finalizeBlock) };
+    if (request.commit) return { commit: this.commit() };
+    if (request.query) return { query: this.query(request.query) };
+    if (request.extendVote) return { extendVote: { voteExtension: new Uint8Array(0) } };
+    if (request.verifyVoteExtension) {
+      return { verifyVoteExtension: { status: ResponseVerifyVoteExtension_VerifyStatus.ACCEPT } };
+    }
+    // State sync is not served yet: no snapshots, and offers are declined.
+    if (request.listSnapshots) return { listSnapshots: { snapshots: [] } };
+    if (request.offerSnapshot) return { offerSnapshot: { result: ResponseOfferSnapshot_Result.REJECT } };
+    if (request.loadSnapshotChunk) return { loadSnapshotChunk: { chunk: new Uint8Array(0) } };
+    if (request.applySnapshotChunk) {
+      return {
+        applySnapshotChunk: {
+          result: ResponseApplySnapshotChunk_Result.ABORT,
+          refetchChunks: [],
+          rejectSenders: [],
+        },
+      };
+    }
+    throw new BttError("INVALID_REQUEST", "unknown ABCI request");
+  }
+
+  info() {
+    const { ledger } = this.node;
+    return {
+      data: "btt",
+      version: this.opts.version ?? "0.1.0",
+      appVersion: APP_VERSION,
+      lastBlockHeight: BigInt(ledger.height),
+      lastBlockAppHash: ledger.height === 0 ? NO_APP_HASH : ledger.appHash,
+    };
+  }
+
+  /**
+   * The BTT genesis (the home's genesis.json) is the authority: CometBFT's must name the
+   * same chain and either carry no app_state or the same one. Genesis state is written with
+   * the first block, as under the solo driver, so the app hash here is empty and CometBFT's
+   * genesis validators stand.
+   */
+  initChain(req: RequestInitChain) {
+    const genesis = this.node.ledger.opts.genesis;
+    if (req.chainId !== genesis.chain_id) {
+      throw new BttError(
+        "INVALID_GENESIS",
+        `CometBFT's chain id "${req.chainId}" is not this node's "${genesis.chain_id}"`,
+      );
+    }
+    if (req.initialHeight > 1n) {
+      throw new BttError(
+        "INVALID_GENESIS",
+        `initial_height ${req.initialHeight} is not supported (must be 1)`,
+      );
+    }
+    if (req.appStateBytes.length > 0) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(Buffer.from(req.appStateBytes).toString("utf8"));
+      } catch {
+        throw new BttError("INVALID_GENESIS", "CometBFT's app_state is not JSON");
+      }
+      if (raw !== null) {
+        const given = this.node.ledger.app.validateAppState(raw as Record<string, unknown>);
+        if (canonicalJson(given) !== canonicalJson(genesis.app_state)) {
+          throw new BttError("INVALID_GENESIS", "CometBFT's app_state differs from this node's genesis.json");
+        }
+      }
+    }
+    return { validators: [], appHash: NO_APP_HASH };
+  }
+
+  async checkTx(req: RequestCheckTx): Promise<ResponseCheckTx> {
+    const { mempool, ledger } = this.node;
+    if (ledger.height === 0) {
+      // Genesis state is written with block 1 (as under the solo driver), which CometBFT
+      // always makes at once, even when it waits for txs before other blocks.
+      return checkTxResult(ErrorCode.NOT_READY, "the chain has no block yet; retry after block 1");
+    }
+    if (req.type === CheckTxType.RECHECK) {
+      // The mempool re-checked every pending tx after the last block (Commit).
+      if (mempool.has(sha256(req.tx))) return checkTxResult(ErrorCode.OK, "");
+    }
+    try {
+      await mempool.add(req.tx);
+      return checkTxResult(ErrorCode.OK, "");
+    } catch (err) {
+      const e = toBttError(err);
+      return checkTxResult(e.codeNumber, e.message);
+    }
+  }
+
+  prepareProposal(req: RequestPrepareProposal) {
+    const picked: Uint8Array[] = [];
+    let bytes = 0;
+    for (const tx of req.txs) {
+      // CometBFT counts each tx with its protobuf field overhead against max_tx_bytes.
+      const size = tx.length + protoOverhead(tx.length);
+      if (bytes + size > Number(req.maxTxBytes)) break;
+      picked.push(tx);
+      bytes += size;
+    }
+    const candidate = this.execute(picked, req.height, req.time, req.proposerAddress);
+    const txs = picked.filter((_, i) => {
+      const at = candidate.positions[i]!;
+      return at >= 0 && !candidate.executed.execution.txs[at]!.rejected;
+    });
+    return { txs };
+  }
+
+  processProposal(req: RequestProcessProposal) {
+    const reject = { status: ResponseProcessProposal_ProposalStatus.REJECT };
+    if (req.height !== BigInt(this.node.ledger.height + 1)) return reject;
+    const seen = new Set<string>();
+    for (const tx of req.txs) {
+      if (tx.length > this.opts.maxTxBytes) return reject;
+      const id = toHex(sha256(tx));
+      if (seen.has(id)) return reject;
+      seen.add(id);
+    }
+    const candidate = this.execute(req.txs, req.height, req.time, req.proposerAddress);
+    if (candidate.undecodable.size > 0) return reject;
+    if (candidate.executed.execution.txs.some((t) => t.rejected)) return reject;
+    return { status: ResponseProcessProposal_ProposalStatus.ACCEPT };
+  }
+
+  finalizeBlock(req: RequestFinalizeBlock) {
+    const expected = this.node.ledger.height + 1;
+    if (req.height !== BigInt(expected)) {
+      throw new BttError(
+        "INTERNAL",
+        `FinalizeBlock for height ${req.height}; the ledger expects ${expected}`,
+      );
+    }
+    const candidate = this.execute(req.txs, req.height, req.time, req.proposerAddress);
+    this.finalized = candidate;
+    const { execution } = candidate.executed;
+    const txResults: ExecTxResult[] = req.txs.map((_, i) => {
+      const bad = candidate.undecodable.get(i);
+      if (bad) return execResult(bad.codeNumber, bad.message, []);
+      const t = execution.txs[candidate.positions[i]!]!;
+      return execResult(t.code, t.log, t.events);
+    });
+    return {
+      events: [...execution.beginBlockEvents, ...execution.endBlockEvents].map(toAbciEvent),
+      txResults,
+      validatorUpdates: [],
+      appHash: candidate.executed.appHash,
+    };
+  }
+
+  commit() {
+    const finalized = this.finalized;
+    if (!finalized) throw new BttError("INTERNAL", "Commit without a finalized block");
+    this.finalized = undefined;
+    this.candidate = undefined;
+    const committed = this.node.commitExecuted(finalized.executed, finalized.executeMs);
+    const height = Number(committed.block.header!.height);
+    const retain = this.opts.retainBlocks > 0 ? Math.max(0, height - this.opts.retainBlocks + 1) : 0;
+    return { retainHeight: BigInt(retain) };
+  }
+
+  /**
+   * `/store/<module>/key`, data = the key inside the module's prefix: the value at `height`
+   * (0 = latest) and, with `prove`, one proof op of type "btt:smt16" whose key is the full
+   * state key ("<module>/" + key) and whose data is the @btt/state encodeProof bytes, to
+   * check with verifyProof against the app hash CometBFT's header at height + 1 carries.
+   */
+  query(req: RequestQuery): ResponseQuery {
+    try {
+      const match = /^\/store\/([a-z][a-z0-9_]*)\/key$/.exec(req.path);
+      if (!match)
+        throw new BttError("NOT_FOUND", `unknown query path "${req.path}" (try /store/<module>/key)`);
+      const module = match[1]!;
+      const { ledger } = this.node;
+      if (!ledger.app.modules.some((m) => m.name === module)) {
+        throw new BttError("NOT_FOUND", `no module "${module}"`);
+      }
+      const full = moduleKey(module, req.data);
+      if (req.data.length === 0 || full.length > MAX_STATE_KEY_LEN) {
+        throw new BttError("INVALID_REQUEST", "the key must be 1 byte or more, within the state key limit");
+      }
+      const latest = ledger.height;
+      const height = req.height === 0n ? latest : Number(req.height);
+      if (latest === 0 || height > latest) {
+        throw new BttError(
+          "HEIGHT_UNAVAILABLE",
+          `height ${height} is not committed; the latest is ${latest}`,
+        );
+      }
+      const p = ledger.prove(full, height);
+      return {
+        code: 0,
+        log: p.value ? "exists" : "does not exist",
+        info: "",
+        index: 0n,
+        key: req.data,
+        value: p.value ?? new Uint8Array(0),
+        ...(req.prove ? { proofOps: { ops: [{ type: PROOF_OP_TYPE, key: full, data: p.proof }] } } : {}),
+        height: BigInt(p.height),
+        codespace: "",
+      };
+    } catch (err) {
+      const e = toBttError(err);
+      return {
+        code: e.codeNumber,
+        log: e.message,
+        info: "",
+        index: 0n,
+        key: req.data,
+        value: new Uint8Array(0),
+        height: 0n,
+        codespace: CODESPACE,
+      };
+    }
+  }
+
+  /**
+   * Executes a block on the committed state (nothing written), or returns the execution of
+   * the same block done moments ago for another request of this height.
+   */
+  private execute(txs: Uint8Array[], height: bigint, time: Timestamp, proposer: Uint8Array): Candidate {
+    const timeMs = time.seconds * 1000n + BigInt(Math.floor(time.nanos / 1e6));
+    const proposerHex = toHex(proposer).toUpperCase();
+    const hashes = txs.map((t) => sha256(t));
+    const key = `${height}:${timeMs}:${proposerHex}:${toHex(sha256(Buffer.concat(hashes)))}`;
+    if (this.candidate?.key === key) return this.candidate;
+    const { ledger, mempool } = this.node;
+    if (height !== BigInt(ledger.height + 1)) {
+      throw new BttError("INTERNAL", `a block for height ${height}; the ledger expects ${ledger.height + 1}`);
+    }
+    const blockTxs: BlockTx[] = [];
+    const positions: number[] = [];
+    const undecodable = new Map<number, BttError>();
+    txs.forEach((bytes, i) => {
+      const pending = mempool.pending(hashes[i]!);
+      if (pending) {
+        blockTxs.push({
+          decoded: pending.decoded,
+          signatureVerified: pending.verified,
+          messages: pending.outcome.messages,
+        });
+        positions.push(blockTxs.length - 1);
+        return;
+      }
+      let decoded: DecodedTx;
+      try {
+        decoded = decodeTx(bytes, Number.MAX_SAFE_INTEGER);
+      } catch (err) {
+        undecodable.set(i, toBttError(err));
+        positions.push(-1);
+        return;
+      }
+      blockTxs.push({ decoded, signatureVerified: false });
+      positions.push(blockTxs.length - 1);
+    });
+    const started = performance.now();
+    const executed = ledger.execute(blockTxs, timeMs, proposerHex);
+    this.candidate = { key, executed, positions, undecodable, executeMs: performance.now() - started };
+    return this.candidate;
+  }
+}
+
+function checkTxResult(code: number, log: string): ResponseCheckTx {
+  return {
+    code,
+    data: new Uint8Array(0),
+    log,
+    info: "",
+    gasWanted: 0n,
+    gasUsed: 0n,
+    events: [],
+    codespace: code === 0 ? "" : CODESPACE,
+  };
+}
+
+function execResult(code: number, log: string, events: readonly LedgerEvent[]): ExecTxResult {
+  return {
+    code,
+    data: new Uint8Array(0),
+    log,
+    info: "",
+    gasWanted: 0n,
+    gasUsed: 0n,
+    events: events.map(toAbciEvent),
+    codespace: code === 0 ? "" : CODESPACE,
+  };
+}
+
+function toAbciEvent(e: LedgerEvent): Event {
+  return { type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: true })) };
+}
+
+/** Bytes protobuf adds to a `repeated bytes` element: the tag and the length varint. */
+function protoOverhead(length: number): number {
+  let n = 1;
+  for (let v = length; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+  return 1 + n;
+}

@@ -1,0 +1,119 @@
+// Running real CometBFT processes beside BTT apps in tests.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The parts of CometBFT RPC results the tests read. */
+export interface TxCommitResult {
+  check_tx: { code: number };
+  tx_result: { code: number };
+  height: string;
+}
+export interface TxSyncResult {
+  code: number;
+  codespace: string;
+}
+export interface BlockResult {
+  block: { header: { app_hash: string; chain_id: string; height: string }; data: { txs: string[] | null } };
+}
+export interface AbciQueryResult {
+  response: {
+    code: number;
+    value: string;
+    proofOps: { ops: Array<{ type: string; key: string; data: string }> };
+  };
+}
+
+export class CometNode {
+  private child: ChildProcess | undefined;
+
+  constructor(
+    readonly bin: string,
+    readonly home: string,
+    readonly rpcPort: number,
+  ) {}
+
+  start(): void {
+    const log = createWriteStream(join(this.home, "cometbft.log"), { flags: "a" });
+    this.child = spawn(this.bin, ["start", "--home", this.home], { stdio: ["ignore", "pipe", "pipe"] });
+    this.child.stdout!.pipe(log);
+    this.child.stderr!.pipe(log);
+  }
+
+  /** The last lines of this node's log, for a failing test's message. */
+  logTail(lines = 40): string {
+    const path = join(this.home, "cometbft.log");
+    if (!existsSync(path)) return "(no log)";
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  }
+
+  /** SIGTERM, then waits for the process to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async rpc<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const res = await fetch(`http://127.0.0.1:${this.rpcPort}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = (await res.json()) as { result?: T; error?: { message: string; data?: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message} ${body.error.data ?? ""}`);
+    return body.result as T;
+  }
+
+  async height(): Promise<number> {
+    const s = await this.rpc<{ sync_info: { latest_block_height: string } }>("status");
+    return Number(s.sync_info.latest_block_height);
+  }
+
+  /** Polls until the node reports at least `height` (RPC errors while starting are retried). */
+  async waitHeight(height: number, timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const h = await this.height();
+        if (h >= height) return h;
+      } catch {
+        // Not up yet.
+      }
+      if (Date.now() > deadline) throw new Error(`CometBFT at ${this.home} did not reach height ${height}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Runs `body`; when it throws, the error carries the tail of each node's log. */
+export async function withLogs(nodes: () => CometNode[], body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    e.message += nodes()
+      .map((n) => `\n--- ${n.home}/cometbft.log ---\n${n.logTail()}`)
+      .join("");
+    throw e;
+  }
+}

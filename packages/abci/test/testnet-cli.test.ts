@@ -1,0 +1,106 @@
+// `btt testnet` and `btt abci`: a local network of CometBFT validators with BTT nodes, run
+// through the CLI as a person would.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ed25519Signer, fromHex } from "@btt/core";
+import { bankMsg } from "@btt/modules";
+import { afterAll, describe, expect, it } from "vitest";
+import { COMETBFT_INSTALL_HINT, findCometbft } from "../src/cometbft.ts";
+import { type NodeStatus, stopTestnet, testnetStatus } from "../src/testnet-run.ts";
+import type { BlockResult } from "./comet-helpers.ts";
+import { signedTx } from "./helpers.ts";
+
+const bin = findCometbft();
+if (!bin && process.env.CI) throw new Error(`CI needs CometBFT: ${COMETBFT_INSTALL_HINT}`);
+const MAIN = fileURLToPath(new URL("../../cli/src/main.ts", import.meta.url));
+const btt = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { encoding: "utf8" });
+
+describe.skipIf(!bin)("btt testnet, btt abci", () => {
+  const dir = mkdtempSync(join(tmpdir(), "btt-testnet-cli-"));
+  const tn = join(dir, "testnet");
+  afterAll(async () => {
+    await stopTestnet(tn).catch(() => 0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("`btt testnet init|start|status|stop` runs a two-validator network of `btt abci` nodes that agree on the app hash", async () => {
+    // Below the ephemeral range (32768+), where freePort() and outgoing connections take theirs.
+    const base = 10_000 + (process.pid % 1000) * 20;
+    const json = (args: string[]) => {
+      const r = btt([...args, "--dir", tn, "--json"]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const init = json([
+      "testnet",
+      "init",
+      "--validators",
+      "2",
+      "--block-time",
+      "200ms",
+      "--base-port",
+      String(base),
+    ]);
+    expect(init.nodes.map((n: { ports: { rpc: number } }) => n.ports.rpc)).toEqual([base + 1, base + 11]);
+    const again = btt(["testnet", "init", "--dir", tn]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already holds a testnet/);
+    const badAddress = btt(["abci", "--home", join(tn, "node0"), "--address", "localhost:26658", "--no-api"]);
+    expect(badAddress.status).toBe(1);
+    expect(badAddress.stderr).toMatch(/^btt: .*tcp:\/\/HOST:PORT/);
+    try {
+      expect(json(["testnet", "start"]).nodes).toHaveLength(2);
+      // Polled in-process (each `btt` run costs a process start), then once through the CLI.
+      const deadline = Date.now() + 60_000;
+      const synced = (nodes: NodeStatus[]) => nodes.every((n) => n.up && (n.height ?? 0) >= 3);
+      while (!synced(await testnetStatus(tn)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+      expect(synced(json(["testnet", "status"]).nodes)).toBe(true);
+      // Both nodes' CometBFT headers at height 3 carry the same app hash.
+      const rpc = (port: number) =>
+        fetch(`http://127.0.0.1:${port}/block?height=3`).then(
+          (r) => r.json() as Promise<{ result: BlockResult }>,
+        );
+      const [a, b] = await Promise.all([rpc(base + 1), rpc(base + 11)]);
+      expect(a.result.block.header.app_hash).toBe(b.result.block.header.app_hash);
+      // A transfer through node1's API (submitted via its CometBFT) commits on both nodes.
+      const alice = ed25519Signer(
+        fromHex(JSON.parse(readFileSync(join(tn, "node0", "keys", "alice.json"), "utf8")).seed),
+      );
+      const tx = signedTx(alice, 0n, [bankMsg.send(alice.address, [{ denom: "ubtt", amount: 1n }])], {
+        includeKey: true,
+        chainId: "btt-testnet-1",
+      });
+      const sent = await fetch(`http://127.0.0.1:${base + 13}/v1/txs?wait=commit`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ tx_bytes: Buffer.from(tx).toString("base64") }),
+      });
+      const result = (await sent.json()) as { code: number; height: string };
+      expect(sent.status, JSON.stringify(result)).toBe(200);
+      expect(result.code).toBe(0);
+      const blocks = await Promise.all(
+        [base + 1, base + 11].map((port) =>
+          fetch(`http://127.0.0.1:${port}/block?height=${result.height}`).then(
+            (r) => r.json() as Promise<{ result: BlockResult }>,
+          ),
+        ),
+      );
+      for (const blk of blocks)
+        expect(blk.result.block.data.txs).toEqual([Buffer.from(tx).toString("base64")]);
+    } finally {
+      expect(json(["testnet", "stop"]).stopped).toBe(4);
+    }
+    expect((await testnetStatus(tn)).every((n) => !n.up)).toBe(true);
+    // Each `btt abci` logged its blocks and stopped cleanly on SIGTERM.
+    for (const node of ["node0", "node1"]) {
+      const log = readFileSync(join(tn, node, "btt.log"), "utf8");
+      expect(log).toMatch(/"msg":"Block committed"/);
+      expect(log).toMatch(/"msg":"Node stopped"/);
+    }
+  }, 120_000);
+});

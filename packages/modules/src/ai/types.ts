@@ -1,0 +1,73 @@
+import { BttError } from "@btt/core";
+
+/** A registered model: an id owned by an account, with versions pinned by hash. */
+export interface ModelRecord {
+  id: string;
+  owner: string;
+  task: string;
+  modalities: string[];
+  description: string;
+  /** Price per inference task (marketplace; empty when free or not priced yet). */
+  price_per_task?: { denom: string; amount: string };
+  /** The version published last, whatever its status. */
+  latest_version?: string;
+  registered_at_ms: string;
+}
+
+export type VersionStatus = "active" | "deprecated";
+
+export interface VersionRecord {
+  model_id: string;
+  version: string;
+  sha256: string;
+  card_sha256: string;
+  uri: string;
+  size_bytes: string;
+  status: VersionStatus;
+  published_at_ms: string;
+  deprecated_at_ms?: string;
+  deprecation_reason?: string;
+}
+
+export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
+export const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$/;
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+export const TASK_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const MODALITY_PATTERN = /^[A-Z]{2,4}$/;
+export const MAX_MODALITIES = 16;
+export const MAX_TEXT = 512;
+
+const invalid = (what: string, field: string) =>
+  new BttError("INVALID_MESSAGE", `${field} ${what}`, { field });
+
+export function checkModelId(id: string, field = "model_id"): void {
+  if (!MODEL_ID_PATTERN.test(id))
+    throw invalid("must be 3-64 of a-z 0-9 . _ - starting with a letter or digit", field);
+}
+
+export function checkVersion(v: string, field = "version"): void {
+  if (!VERSION_PATTERN.test(v))
+    throw invalid("must be 1-32 of 0-9 A-Z a-z . + - starting with a letter or digit", field);
+}
+
+export function checkSha256(h: string, field: string): void {
+  if (!SHA256_PATTERN.test(h)) throw invalid("must be a SHA-256 in 64 lowercase hex digits", field);
+}
+
+export function checkTask(t: string): void {
+  if (!TASK_PATTERN.test(t)) throw invalid("must be 1-64 of a-z 0-9 - (e.g. caries-detection)", "task");
+}
+
+export function checkModalities(m: readonly string[]): void {
+  if (m.length === 0 || m.length > MAX_MODALITIES)
+    throw invalid(`must list 1 to ${MAX_MODALITIES} modalities`, "modalities");
+  m.forEach((x, i) => {
+    if (!MODALITY_PATTERN.test(x))
+      throw invalid("must be a DICOM modality code (2-4 capital letters)", `modalities[${i}]`);
+  });
+  if (new Set(m).size !== m.length) throw invalid("must not repeat a modality", "modalities");
+}
+
+export function checkText(s: string, field: string, max = MAX_TEXT): void {
+  if (s.length > max) throw invalid(`must be at most ${max} characters`, field);
+}
