@@ -1,73 +1,27 @@
 // The commands in-process (runCli, the function the binary calls) against a real node and API
 // on a free port: the keys subcommands, JSON output, and the reason every bad input gets.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningApi, startApi } from "@btt/api";
 import { encodeAddress } from "@btt/core";
-import { type BttNode, openHomeNode, SoloDriver } from "@btt/node";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runCli } from "../src/cli.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rootCommand } from "../src/root.ts";
 import type { Command } from "../src/router.ts";
+import { type CliChain, cli, json, startCliChain } from "./in-process.ts";
 
 const PASS = "in-process passphrase";
 
-/** Runs `btt …` in this process, capturing what it prints. */
-async function cli(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a) => void out.push(a.join(" ")));
-  const error = vi.spyOn(console, "error").mockImplementation((...a) => void err.push(a.join(" ")));
-  try {
-    const status = await runCli(argv);
-    return { status, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
-
-async function json(...argv: string[]) {
-  const r = await cli(...argv, "--json");
-  if (r.status !== 0) throw new Error(`btt ${argv.join(" ")}: ${r.err}`);
-  return JSON.parse(r.out);
-}
-
-let dir: string;
-let node: BttNode;
-let driver: SoloDriver;
-let api: RunningApi;
+let chain: CliChain;
 let accounts: Record<string, string>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "btt-commands-"));
-  process.env.BTT_HOME = join(dir, "home");
-  process.env.BTT_KEYRING_PASSPHRASE = PASS;
-  const init = await json("init");
-  expect(init.dev_passphrase).toBeNull(); // sealed with the environment's passphrase
-  accounts = init.accounts;
-  const opened = openHomeNode(process.env.BTT_HOME, { verifyThreads: 0 });
-  node = opened.node;
-  api = await startApi(node, { port: 0, logger: false, rateLimit: { max: 0, windowMs: 1000 } });
-  process.env.BTT_NODE = api.url;
-  driver = new SoloDriver(node, {
-    blockIntervalMs: 100,
-    limits: opened.config.block,
-    proposer: opened.config.validator,
-  });
-  driver.start();
+  chain = await startCliChain({ prefix: "btt-commands-", passphrase: PASS, blockIntervalMs: 100 });
+  expect(chain.init.dev_passphrase).toBeNull(); // sealed with the environment's passphrase
+  accounts = chain.init.accounts;
 });
 
-afterAll(async () => {
-  driver?.stop();
-  await api?.close();
-  await node?.close();
-  for (const k of ["BTT_HOME", "BTT_KEYRING_PASSPHRASE", "BTT_NODE"]) delete process.env[k];
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => chain?.close());
 
 describe("btt keys", () => {
   it("adds, shows, lists, exports, imports and deletes keys", async () => {
@@ -84,7 +38,7 @@ describe("btt keys", () => {
     const seed = (await cli("keys", "export", "dana", "--seed")).out;
     expect(seed).toMatch(/^[0-9a-f]{64}$/);
 
-    const file = join(dir, "dana.txt");
+    const file = join(chain.dir, "dana.txt");
     writeFileSync(file, `\n  ${dana.mnemonic.toUpperCase().replaceAll(" ", "   ")}  \n`);
     expect((await json("keys", "import", "dana-file", "--mnemonic-file", file)).address).toBe(dana.address);
     expect((await json("keys", "import", "dana-seed", "--seed-hex", seed)).address).toBe(dana.address);
@@ -170,7 +124,7 @@ describe("btt tx and query", () => {
   it("refuses a balance whose proof does not check out (a node that lies)", async () => {
     // A proxy in front of the real API that raises every proven balance it passes on.
     const proxy = createServer(async (req, res) => {
-      const upstream = await fetch(`${api.url}${req.url}`);
+      const upstream = await fetch(`${chain.api.url}${req.url}`);
       let body = await upstream.text();
       if (req.url!.includes("/bank/balances/")) {
         const b = JSON.parse(body);
@@ -196,9 +150,9 @@ describe("btt tx and query", () => {
 
   it("status comes from the node, else from the home directory", async () => {
     const live = await json("status");
-    expect(live).toMatchObject({ source: api.url, chain_id: "btt-dev-1" });
+    expect(live).toMatchObject({ source: chain.api.url, chain_id: "btt-dev-1" });
     // A second home with no node running: status reads the chain from disk.
-    const other = join(dir, "other");
+    const other = join(chain.dir, "other");
     await json("init", "--home", other, "--chain-id", "other-chain-1");
     process.env.BTT_NODE = "http://127.0.0.1:1";
     try {
@@ -208,7 +162,7 @@ describe("btt tx and query", () => {
         height: "0",
       });
     } finally {
-      process.env.BTT_NODE = api.url;
+      process.env.BTT_NODE = chain.api.url;
     }
   });
 });

@@ -1,63 +1,21 @@
 // `btt tx identity|consent …` and `btt query identity|consent …` in-process (runCli) against a
 // real node and API: a dev chain's first account (alice) is the root authority of every type.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningApi, startApi } from "@btt/api";
-import { type BttNode, openHomeNode, SoloDriver } from "@btt/node";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runCli } from "../src/cli.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliChain, cli, json, startCliChain } from "./in-process.ts";
 
-async function cli(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...a) => void out.push(a.join(" ")));
-  const error = vi.spyOn(console, "error").mockImplementation((...a) => void err.push(a.join(" ")));
-  try {
-    const status = await runCli(argv);
-    return { status, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
-
-async function json(...argv: string[]) {
-  const r = await cli(...argv, "--json");
-  if (r.status !== 0) throw new Error(`btt ${argv.join(" ")}: ${r.err}`);
-  return JSON.parse(r.out);
-}
-
-let dir: string;
-let node: BttNode;
-let driver: SoloDriver;
-let api: RunningApi;
+let chain: CliChain;
 let accounts: Record<string, string>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "btt-cli-privacy-"));
-  process.env.BTT_HOME = join(dir, "home");
-  process.env.BTT_KEYRING_PASSPHRASE = "privacy passphrase";
-  accounts = (await json("init")).accounts;
-  const opened = openHomeNode(process.env.BTT_HOME, { verifyThreads: 0 });
-  node = opened.node;
-  api = await startApi(node, { port: 0, logger: false, rateLimit: { max: 0, windowMs: 1000 } });
-  process.env.BTT_NODE = api.url;
-  driver = new SoloDriver(node, {
+  chain = await startCliChain({
+    prefix: "btt-cli-privacy-",
+    passphrase: "privacy passphrase",
     blockIntervalMs: 50,
-    limits: opened.config.block,
-    proposer: opened.config.validator,
   });
-  driver.start();
+  accounts = chain.init.accounts;
 });
 
-afterAll(async () => {
-  driver?.stop();
-  await api?.close();
-  await node?.close();
-  for (const k of ["BTT_HOME", "BTT_KEYRING_PASSPHRASE", "BTT_NODE"]) delete process.env[k];
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => chain?.close());
 
 describe("btt tx identity / consent, btt query consent decide", () => {
   it("issues credentials, grants and revokes consent, and prints the decision with its reason", async () => {

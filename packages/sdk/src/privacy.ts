@@ -17,6 +17,7 @@ import {
 import { consentMsg } from "@btt/modules/consent/builders";
 import { requireDataClass, requirePurpose, requireRecordId } from "@btt/modules/consent/validation";
 import { identityMsg } from "@btt/modules/identity/builders";
+import { requireCredentialType } from "@btt/modules/identity/types";
 import { parseAttributes, requireJurisdiction } from "@btt/modules/identity/validation";
 import { create, type DescMessage } from "@bufbuild/protobuf";
 
@@ -32,31 +33,9 @@ export const PRIVACY_MESSAGE_SCHEMAS: ReadonlyArray<[string, DescMessage]> = [
   ["consent/EmergencyAccess", MsgEmergencyAccessSchema],
 ];
 
-const CREDENTIAL_TYPES = new Set([
-  "accredited_investor",
-  "bridge_operator",
-  "clinic_licence",
-  "device",
-  "insurer",
-  "kyc",
-  "node_operator",
-  "oracle",
-  "patient",
-  "practitioner_licence",
-  "regulator",
-  "valuer",
-]);
-
 function address(text: string, what: string): string {
   decodeAddress(text, what);
   return text;
-}
-
-function credentialType(type: string): string {
-  if (!CREDENTIAL_TYPES.has(type)) {
-    throw new BttError("INVALID_MESSAGE", `type "${type}" is not a credential type`, { field: "type" });
-  }
-  return type;
 }
 
 function positive(value: bigint | number, what: string): bigint {
@@ -76,7 +55,7 @@ export const identity = {
     attributes?: Record<string, string>;
     expiresAtMs: bigint | number;
   }): Msg {
-    const type = credentialType(p.type);
+    const type = requireCredentialType(p.type);
     const attributes = p.attributes ?? {};
     const sorted = Object.keys(attributes)
       .sort()
@@ -96,12 +75,12 @@ export const identity = {
   grantIssuer(p: { grantee: string; type: string; delegable?: boolean }): Msg {
     return identityMsg.grantIssuer(
       address(p.grantee, "grantee"),
-      credentialType(p.type),
+      requireCredentialType(p.type),
       p.delegable ?? false,
     );
   },
   revokeIssuer(p: { grantee: string; type: string }): Msg {
-    return identityMsg.revokeIssuer(address(p.grantee, "grantee"), credentialType(p.type));
+    return identityMsg.revokeIssuer(address(p.grantee, "grantee"), requireCredentialType(p.type));
   },
 };
 
