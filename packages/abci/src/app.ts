@@ -1,5 +1,11 @@
 import { BttError, type DecodedTx, decodeTx, ErrorCode, sha256, toBttError, toHex } from "@btt/core";
-import { canonicalJson, type LedgerEvent, moduleKey } from "@btt/modules";
+import {
+  type BlockSigner,
+  canonicalJson,
+  type LedgerEvent,
+  moduleKey,
+  validatorUpdatesOf,
+} from "@btt/modules";
 import type { BlockTx, BttNode, ExecutedBlock } from "@btt/node";
 import { MAX_STATE_KEY_LEN } from "@btt/state";
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
@@ -22,6 +28,7 @@ import {
   type ResponseQuery,
   ResponseVerifyVoteExtension_VerifyStatus,
 } from "cosmjs-types/tendermint/abci/types";
+import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 
 export interface AbciAppOptions {
   /** CometBFT blocks to keep below the latest (Commit's retain_height); 0 keeps them all. */
@@ -186,7 +193,13 @@ export class BttAbciApp {
       picked.push(tx);
       bytes += size;
     }
-    const candidate = this.execute(picked, req.height, req.time, req.proposerAddress);
+    const candidate = this.execute(
+      picked,
+      req.height,
+      req.time,
+      req.proposerAddress,
+      signersOf(req.localLastCommit?.votes),
+    );
     const txs = picked.filter((_, i) => {
       const at = candidate.positions[i]!;
       return at >= 0 && !candidate.executed.execution.txs[at]!.rejected;
@@ -204,7 +217,13 @@ export class BttAbciApp {
       if (seen.has(id)) return reject;
       seen.add(id);
     }
-    const candidate = this.execute(req.txs, req.height, req.time, req.proposerAddress);
+    const candidate = this.execute(
+      req.txs,
+      req.height,
+      req.time,
+      req.proposerAddress,
+      signersOf(req.proposedLastCommit?.votes),
+    );
     if (candidate.undecodable.size > 0) return reject;
     if (candidate.executed.execution.txs.some((t) => t.rejected)) return reject;
     return { status: ResponseProcessProposal_ProposalStatus.ACCEPT };
@@ -218,7 +237,13 @@ export class BttAbciApp {
         `FinalizeBlock for height ${req.height}; the ledger expects ${expected}`,
       );
     }
-    const candidate = this.execute(req.txs, req.height, req.time, req.proposerAddress);
+    const candidate = this.execute(
+      req.txs,
+      req.height,
+      req.time,
+      req.proposerAddress,
+      signersOf(req.decidedLastCommit?.votes),
+    );
     this.finalized = candidate;
     const { execution } = candidate.executed;
     const txResults: ExecTxResult[] = req.txs.map((_, i) => {
@@ -230,7 +255,11 @@ export class BttAbciApp {
     return {
       events: [...execution.beginBlockEvents, ...execution.endBlockEvents].map(toAbciEvent),
       txResults,
-      validatorUpdates: [],
+      // The staking module's epoch end: power changes of the active set (see @btt/modules staking).
+      validatorUpdates: validatorUpdatesOf(execution.endBlockEvents).map((u) => ({
+        pubKey: { ed25519: u.pubKey },
+        power: u.power,
+      })),
       appHash: candidate.executed.appHash,
     };
   }
@@ -305,11 +334,18 @@ export class BttAbciApp {
    * Executes a block on the committed state (nothing written), or returns the execution of
    * the same block done moments ago for another request of this height.
    */
-  private execute(txs: Uint8Array[], height: bigint, time: Timestamp, proposer: Uint8Array): Candidate {
+  private execute(
+    txs: Uint8Array[],
+    height: bigint,
+    time: Timestamp,
+    proposer: Uint8Array,
+    signers: BlockSigner[],
+  ): Candidate {
     const timeMs = time.seconds * 1000n + BigInt(Math.floor(time.nanos / 1e6));
     const proposerHex = toHex(proposer).toUpperCase();
     const hashes = txs.map((t) => sha256(t));
-    const key = `${height}:${timeMs}:${proposerHex}:${toHex(sha256(Buffer.concat(hashes)))}`;
+    const signed = signers.map((v) => `${v.address}${v.signed ? "+" : "-"}`).join(",");
+    const key = `${height}:${timeMs}:${proposerHex}:${toHex(sha256(Buffer.concat(hashes)))}:${signed}`;
     if (this.candidate?.key === key) return this.candidate;
     const { ledger, mempool } = this.node;
     if (height !== BigInt(ledger.height + 1)) {
@@ -341,10 +377,24 @@ export class BttAbciApp {
       positions.push(blockTxs.length - 1);
     });
     const started = performance.now();
-    const executed = ledger.execute(blockTxs, timeMs, proposerHex);
+    const executed = ledger.execute(blockTxs, timeMs, proposerHex, signers);
     this.candidate = { key, executed, positions, undecodable, executeMs: performance.now() - started };
     return this.candidate;
   }
+}
+
+/**
+ * The previous block's commit as the staking module reads it: every validator of that block's
+ * set, signed unless its vote was absent (a vote for nil still shows it online).
+ */
+function signersOf(
+  votes: ReadonlyArray<{ validator?: { address: Uint8Array }; blockIdFlag: BlockIDFlag }> | undefined,
+): BlockSigner[] {
+  return (votes ?? []).map((v) => ({
+    address: toHex(v.validator?.address ?? new Uint8Array(0)).toUpperCase(),
+    signed:
+      v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT || v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_NIL,
+  }));
 }
 
 function checkTxResult(code: number, log: string): ResponseCheckTx {

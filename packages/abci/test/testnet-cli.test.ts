@@ -83,13 +83,18 @@ describe.skipIf(!bin)("btt testnet, btt abci", () => {
       const result = (await sent.json()) as { code: number; height: string };
       expect(sent.status, JSON.stringify(result)).toBe(200);
       expect(result.code).toBe(0);
-      const blocks = await Promise.all(
-        [base + 1, base + 11].map((port) =>
-          fetch(`http://127.0.0.1:${port}/block?height=${result.height}`).then(
-            (r) => r.json() as Promise<{ result: BlockResult }>,
-          ),
-        ),
-      );
+      // The API answered when its own node committed; the other node may still be a block behind.
+      const blockAt = async (port: number) => {
+        const until = Date.now() + 15_000;
+        for (;;) {
+          const r = (await fetch(`http://127.0.0.1:${port}/block?height=${result.height}`).then((res) =>
+            res.json(),
+          )) as { result?: BlockResult };
+          if (r.result || Date.now() > until) return r as { result: BlockResult };
+          await new Promise((done) => setTimeout(done, 200));
+        }
+      };
+      const blocks = await Promise.all([base + 1, base + 11].map(blockAt));
       for (const blk of blocks)
         expect(blk.result.block.data.txs).toEqual([Buffer.from(tx).toString("base64")]);
     } finally {

@@ -1,4 +1,5 @@
 export * from "./caries.ts";
+export * from "./confidence.ts";
 export * from "./dicom.ts";
 export * from "./dicom-write.ts";
 export * from "./display.ts";
@@ -9,9 +10,11 @@ export * from "./input.ts";
 export * from "./limits.ts";
 export * from "./model.ts";
 export * from "./normalise.ts";
+export * from "./overlay.ts";
 export * from "./pipeline.ts";
 export * from "./quality.ts";
 export * from "./raster.ts";
 export * from "./rle.ts";
 export * from "./study.ts";
 export * from "./synth.ts";
+export * from "./tta.ts";

@@ -1,7 +1,9 @@
 // The API server's options and their defaults. The `api` section of a node's config.json
 // (@btt/node NodeConfig.api) is a subset: host, port, CORS origins, rate limit.
+import type { Signer } from "@btt/core";
 import type { FastifyBaseLogger } from "fastify";
 import type { LoggerOptions } from "pino";
+import type { BlobStore } from "./blobs/store.ts";
 
 export interface RateLimitOptions {
   /** Requests per window per client IP; 0 turns rate limiting off. */
@@ -32,6 +34,17 @@ export interface ApiOptions {
   wsMaxSubscriptions: number;
   /** pino options (level…), a logger instance, or false for none. */
   logger: boolean | LoggerOptions | FastifyBaseLogger;
+  /** The encrypted blob store (see README "Encrypted blobs"). */
+  blobs: BlobOptions;
+}
+
+export interface BlobOptions {
+  /** Default: a filesystem store in `<data dir>/blobs`. */
+  store?: BlobStore;
+  /** Largest blob accepted by PUT /v1/blobs/{sha256}. */
+  maxBytes?: number;
+  /** The key that signs audit entries; default: `<data dir>/gateway_key.json`, created if missing. */
+  gatewayKey?: Signer;
 }
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
@@ -47,6 +60,7 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   wsMaxMessageBytes: 64 * 1024,
   wsMaxSubscriptions: 32,
   logger: { level: "info" },
+  blobs: {},
 };
 
 export function resolveOptions(opts: Partial<ApiOptions>): ApiOptions {

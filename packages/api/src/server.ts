@@ -17,6 +17,8 @@ import { messageTypes } from "./json-tx.ts";
 import { createMetrics } from "./metrics.ts";
 import { type ApiOptions, corsOrigin, resolveOptions } from "./options.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { aiRoutes } from "./routes/ai.ts";
+import { blobRoutes } from "./routes/blobs.ts";
 import { blockRoutes } from "./routes/blocks.ts";
 import { chainRoutes } from "./routes/chain.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -156,6 +158,8 @@ export async function createApiServer(
         { name: "identity", description: "Credentials: who an account is, at a height" },
         { name: "consent", description: "Patients' consent grants, access decisions, break-glass records" },
         { name: "compliance", description: "Jurisdiction rules: data residency, investor eligibility" },
+        { name: "ai", description: "AI diagnostics: radiograph in, FHIR DiagnosticReport out" },
+        { name: "blobs", description: "Encrypted blobs: upload by SHA-256, signed and audited fetch" },
         { name: "ops", description: "Health, readiness, metrics" },
       ],
     },
@@ -178,6 +182,8 @@ export async function createApiServer(
       await stateRoutes(v1, ctx);
       await eventRoutes(v1, ctx);
       await privacyRoutes(v1, ctx);
+      await blobRoutes(v1, ctx);
+      await aiRoutes(v1, ctx);
       await wsRoutes(v1, ctx);
     },
     { prefix: "/v1" },

@@ -1,4 +1,5 @@
 import { abciCommand } from "./commands/abci.ts";
+import { aiCommand } from "./commands/ai.ts";
 import { initCommand } from "./commands/init.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { queryCommand } from "./commands/query.ts";
@@ -25,5 +26,6 @@ export const rootCommand: Command = {
     txCommand,
     queryCommand,
     watchCommand,
+    aiCommand,
   ],
 };

@@ -49,6 +49,7 @@ export async function startCliChain(opts: {
   passphrase: string;
   blockIntervalMs: number;
   /** Changes the genesis `btt init` wrote before the node opens it. */
+  // biome-ignore lint/suspicious/noExplicitAny: a genesis document, edited field by field by the test
   editGenesis?: (genesis: Record<string, any>) => void;
 }): Promise<CliChain> {
   const dir = mkdtempSync(join(tmpdir(), opts.prefix));

@@ -7,6 +7,8 @@ export * from "./gen/btt/bank/v1/bank_pb.ts";
 export * from "./gen/btt/consent/v1/consent_pb.ts";
 export * from "./gen/btt/identity/v1/identity_pb.ts";
 export * from "./gen/btt/node/v1/block_pb.ts";
+export * from "./gen/btt/records/v1/records_pb.ts";
+export * from "./gen/btt/staking/v1/staking_pb.ts";
 export * from "./gen/btt/tx/v1/tx_pb.ts";
 export * from "./hash.ts";
 export * from "./json-tx.ts";

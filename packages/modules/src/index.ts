@@ -7,3 +7,5 @@ export * from "./framework/index.ts";
 export * from "./framework/jurisdictions.ts";
 export * from "./framework/router.ts";
 export * from "./identity/index.ts";
+export * from "./records/index.ts";
+export * from "./staking/index.ts";

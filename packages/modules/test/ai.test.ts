@@ -7,7 +7,7 @@ import {
 } from "@btt/core";
 import { type DescMessage, fromBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { aiMsg, createAiModule } from "../src/ai/index.ts";
+import { aiMsg, createAiModule, DEFAULT_AI_PARAMS } from "../src/ai/index.ts";
 import type { LedgerEvent } from "../src/framework/events.ts";
 import { MemoryState } from "../src/framework/memory-store.ts";
 import type { TxContext } from "../src/framework/module.ts";
@@ -209,7 +209,12 @@ describe("ai module: model registry", () => {
     const d = chain();
     d.ai.genesis.initGenesis(d.ctx(OWNER), d.ai.genesis.validateGenesis(json));
     expect(d.ai.genesis.exportGenesis(d.ctx(OWNER))).toEqual(exported);
-    expect(d.ai.genesis.validateGenesis(d.ai.genesis.defaultGenesis())).toEqual({ models: [] });
+    expect(d.ai.genesis.validateGenesis(d.ai.genesis.defaultGenesis())).toEqual({
+      params: DEFAULT_AI_PARAMS,
+      models: [],
+      consensus: [],
+      verdicts: [],
+    });
 
     const bad = structuredClone(json);
     bad.models[0].versions[0].sha256 = "zz";

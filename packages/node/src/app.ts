@@ -16,6 +16,8 @@ import {
   createComplianceModule,
   createConsentModule,
   createIdentityModule,
+  createRecordsModule,
+  createStakingModule,
   type DecodedMessage,
   type IdentityModule,
   type KVStore,
@@ -23,6 +25,8 @@ import {
   MessageRouter,
   type Module,
   type NonceWindow,
+  type RecordsModule,
+  type StakingModule,
 } from "@btt/modules";
 
 /** A transaction as the executor receives it: decoded, and verified if the mempool already did it. */
@@ -81,6 +85,8 @@ export class Application {
   readonly compliance: ComplianceModule;
   readonly consent: ConsentModule;
   readonly ai: AiModule;
+  readonly staking: StakingModule;
+  readonly records: RecordsModule;
   readonly modules: readonly Module[];
   readonly router: MessageRouter;
   readonly ante: AnteHandler;
@@ -92,8 +98,20 @@ export class Application {
     this.compliance = createComplianceModule();
     this.consent = createConsentModule(this.identity.keeper, this.compliance.keeper);
     // Genesis runs in this order: balances before anything that escrows them.
-    this.ai = createAiModule();
-    this.modules = [this.auth, this.bank, this.identity, this.compliance, this.consent, this.ai];
+    this.ai = createAiModule(this.identity.keeper);
+    this.records = createRecordsModule(this.identity.keeper, this.compliance.keeper);
+    this.staking = createStakingModule(this.bank.keeper, this.identity.keeper);
+    // Staking bonds from bank balances at genesis, and ends the block last (the epoch's set).
+    this.modules = [
+      this.auth,
+      this.bank,
+      this.identity,
+      this.compliance,
+      this.consent,
+      this.ai,
+      this.records,
+      this.staking,
+    ];
     this.router = new MessageRouter(this.modules);
     this.ante = this.auth.createAnteHandler(chainId, this.router);
   }

@@ -7,19 +7,22 @@ import {
   BttError,
   bytesEqual,
   type Event,
+  PublicKeySchema,
   sha256,
   type TxResult,
   toHex,
 } from "@btt/core";
 import {
   type BlockInfo,
+  type BlockSigner,
   CommittedStore,
   canonicalJson,
+  consensusAddress,
   type HistoricalState,
   type LedgerEvent,
 } from "@btt/modules";
 import { AuthenticatedState, encodeProof, type PreparedCommit } from "@btt/state";
-import { create } from "@bufbuild/protobuf";
+import { create, fromJson } from "@bufbuild/protobuf";
 import { open, type RootDatabase } from "lmdb";
 import { Application, type BlockExecution, type BlockTx } from "./app.ts";
 import {
@@ -105,6 +108,15 @@ export class Ledger {
     return this.state.rootHash();
   }
 
+  private soloSignerList?: BlockSigner[];
+  private soloSigners(): BlockSigner[] {
+    this.soloSignerList ??= this.opts.genesis.validators.map((v) => {
+      const key = fromJson(PublicKeySchema, v.public_key).key.value as Uint8Array;
+      return { address: toHex(consensusAddress(key)).toUpperCase(), signed: true };
+    });
+    return this.soloSignerList;
+  }
+
   /** Executes a block of transactions on the committed state and commits it. */
   commitBlock(
     txs: readonly BlockTx[],
@@ -120,11 +132,24 @@ export class Ledger {
    * that answer the app hash before they commit (CometBFT's FinalizeBlock, then Commit) use
    * the two halves; a crash between them leaves the previous block in force.
    */
-  execute(txs: readonly BlockTx[], timeMs: bigint, proposer: string): ExecutedBlock {
+  execute(
+    txs: readonly BlockTx[],
+    timeMs: bigint,
+    proposer: string,
+    signers?: readonly BlockSigner[],
+  ): ExecutedBlock {
     const height = this.height + 1;
     const previous = height > 1 ? this.blocks.header(height - 1) : undefined;
     if (previous && timeMs <= previous.timeMs) timeMs = previous.timeMs + 1n;
-    const info: BlockInfo = { chainId: this.chainId, height: BigInt(height), timeMs, proposer };
+    const info: BlockInfo = {
+      chainId: this.chainId,
+      height: BigInt(height),
+      timeMs,
+      proposer,
+      // Without a commit to read (solo driver, replay), every genesis validator signed the
+      // previous block; block 1 has no previous block.
+      signers: signers ?? (height === 1 ? [] : this.soloSigners()),
+    };
     const execution = this.app.executeBlock(
       this.committed,
       info,

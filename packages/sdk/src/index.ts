@@ -46,6 +46,23 @@ export {
 export { bank, type CoinInput, MESSAGE_SCHEMAS, messageToJson } from "./messages.ts";
 export { consent, identity, PRIVACY_MESSAGE_SCHEMAS } from "./privacy.ts";
 export {
+  BLOB_REQUEST_DOMAIN,
+  blobRequestBytes,
+  decryptBlob,
+  type EncryptionKeyPair,
+  encryptBlob,
+  encryptionKeyFromSeed,
+  openRecord,
+  RECORDS_MESSAGE_SCHEMAS,
+  records,
+  sealRecord,
+  signedRequestHeaders,
+  unwrapContentKey,
+  type WrappedKey,
+  wrapContentKey,
+  wrappedKeysFromJson,
+} from "./records.ts";
+export {
   type Stream,
   type StreamEvent,
   type SubscribeOptions,

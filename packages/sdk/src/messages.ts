@@ -17,6 +17,7 @@ import { type Amount, parseCoins, validateDenom } from "@btt/modules/bank/denoms
 import type { DescMessage } from "@bufbuild/protobuf";
 import { type AmountInput, toBaseUnits } from "./amounts.ts";
 import { PRIVACY_MESSAGE_SCHEMAS } from "./privacy.ts";
+import { RECORDS_MESSAGE_SCHEMAS } from "./records.ts";
 
 /** A coin given to a builder; with `decimals`, a string amount is in display units ("1.5"). */
 export interface CoinInput {
@@ -32,6 +33,7 @@ export const MESSAGE_SCHEMAS: ReadonlyMap<string, DescMessage> = new Map<string,
   ["bank/Mint", MsgMintSchema],
   ["bank/Burn", MsgBurnSchema],
   ...PRIVACY_MESSAGE_SCHEMAS,
+  ...RECORDS_MESSAGE_SCHEMAS,
 ]);
 
 function coinsOf(input: CoinInput | readonly CoinInput[], what: string): Amount[] {

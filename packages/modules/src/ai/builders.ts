@@ -1,6 +1,7 @@
 import {
   coin,
   type Msg,
+  MsgConfirmFindingSchema,
   MsgDeprecateVersionSchema,
   MsgPublishVersionSchema,
   MsgRegisterModelSchema,
@@ -42,5 +43,15 @@ export const aiMsg = {
       "ai/DeprecateVersion",
       toBinary(MsgDeprecateVersionSchema, create(MsgDeprecateVersionSchema, { modelId, version, reason })),
     );
+  },
+  /** A licensed practitioner's verdict on finding `findingIndex` (0-based) of a report. */
+  confirmFinding(v: {
+    reportId: string;
+    findingIndex: number;
+    confirmed: boolean;
+    modelId: string;
+    modelVersion: string;
+  }): Msg {
+    return msg("ai/ConfirmFinding", toBinary(MsgConfirmFindingSchema, create(MsgConfirmFindingSchema, v)));
   },
 };

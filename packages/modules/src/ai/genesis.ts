@@ -3,20 +3,28 @@ import { validateDenom } from "../bank/denoms.ts";
 import { JsonFields } from "../framework/fields.ts";
 import type { ModuleGenesis } from "../framework/module.ts";
 import type { AiKeeper } from "./keeper.ts";
+import { DEFAULT_AI_PARAMS } from "./params.ts";
 import {
+  type ConsensusRecord,
+  checkFindingIndex,
   checkModalities,
   checkModelId,
+  checkReportId,
   checkSha256,
   checkTask,
   checkText,
   checkVersion,
   type ModelRecord,
+  type VerdictRecord,
   type VersionRecord,
 } from "./types.ts";
 
-/** The ai section of a genesis file: models, each with its versions. */
+/** The ai section of a genesis file: parameters, models with their versions, clinicians' verdicts. */
 export interface AiGenesis {
+  params?: unknown;
   models: Array<ModelRecord & { versions: VersionRecord[] }>;
+  consensus?: ConsensusRecord[];
+  verdicts?: VerdictRecord[];
 }
 
 /** Runs a message-style check and reports its failure as a genesis error at `path`. */
@@ -35,7 +43,7 @@ const decimal = (f: JsonFields, obj: Record<string, unknown>, field: string): st
 
 export function aiGenesis(keeper: AiKeeper): ModuleGenesis<AiGenesis> {
   return {
-    defaultGenesis: () => ({ models: [] }),
+    defaultGenesis: () => ({ params: DEFAULT_AI_PARAMS, models: [], consensus: [], verdicts: [] }),
 
     validateGenesis(raw) {
       const root = new JsonFields("INVALID_GENESIS", "ai");
@@ -126,20 +134,74 @@ export function aiGenesis(keeper: AiKeeper): ModuleGenesis<AiGenesis> {
           versions,
         };
       });
-      return { models };
+      const params = obj.params ?? DEFAULT_AI_PARAMS;
+      keeper.params.validate(params);
+      const versionsOf = new Map(models.map((m) => [m.id, new Set(m.versions.map((v) => v.version))]));
+      const seenCounts = new Set<string>();
+      const consensus = root.array(obj, "consensus", []).map((item, i) => {
+        const f = root.at("consensus").at(i);
+        const c = f.object(item);
+        const model_id = f.string(c, "model_id");
+        const version = f.string(c, "version");
+        f.check(versionsOf.get(model_id)?.has(version) === true, "names no listed model version", "version");
+        f.check(!seenCounts.has(`${model_id}\u0000${version}`), "repeats a model version", "version");
+        seenCounts.add(`${model_id}\u0000${version}`);
+        const confirmed = decimal(f, c, "confirmed");
+        const reviewed = decimal(f, c, "reviewed");
+        f.check(BigInt(confirmed) <= BigInt(reviewed), "confirmed must not exceed reviewed", "confirmed");
+        return { model_id, version, confirmed, reviewed };
+      });
+      const seenVerdicts = new Set<string>();
+      const verdicts = root.array(obj, "verdicts", []).map((item, i) => {
+        const f = root.at("verdicts").at(i);
+        const v = f.object(item);
+        const report_id = f.string(v, "report_id");
+        const finding_index = f.integer(v, "finding_index", 0, 4095);
+        f.check(typeof v.confirmed === "boolean", "must be true or false", "confirmed");
+        const model_id = f.string(v, "model_id");
+        const model_version = f.string(v, "model_version");
+        const confirmer = f.string(v, "confirmer");
+        asGenesis(f.path, () => {
+          checkReportId(report_id);
+          checkFindingIndex(finding_index);
+          addressBytes(confirmer, "confirmer");
+        });
+        f.check(
+          !seenVerdicts.has(`${report_id}\u0000${finding_index}`),
+          "repeats a finding",
+          "finding_index",
+        );
+        seenVerdicts.add(`${report_id}\u0000${finding_index}`);
+        return {
+          report_id,
+          finding_index,
+          confirmed: v.confirmed as boolean,
+          model_id,
+          model_version,
+          confirmer,
+          at_ms: decimal(f, v, "at_ms"),
+        };
+      });
+      return { params, models, consensus, verdicts };
     },
 
     initGenesis(ctx, genesis) {
       // A genesis file written before this module existed has no section for it.
+      keeper.params.write(ctx.kv, genesis?.params ?? DEFAULT_AI_PARAMS);
       for (const { versions, ...model } of genesis?.models ?? []) {
         keeper.setModel(ctx.kv, model);
         for (const v of versions) keeper.setVersion(ctx.kv, v);
       }
+      for (const c of genesis?.consensus ?? []) keeper.setConsensus(ctx.kv, c);
+      for (const v of genesis?.verdicts ?? []) keeper.setVerdict(ctx.kv, v);
     },
 
     exportGenesis(ctx) {
       return {
+        params: keeper.params.raw(ctx.kv) ?? DEFAULT_AI_PARAMS,
         models: keeper.models(ctx.kv).map((m) => ({ ...m, versions: keeper.versions(ctx.kv, m.id) })),
+        consensus: keeper.consensusRecords(ctx.kv),
+        verdicts: keeper.verdicts(ctx.kv),
       };
     },
   };

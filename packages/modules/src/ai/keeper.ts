@@ -1,9 +1,29 @@
 import { BttError } from "@btt/core";
 import { ledgerEvent } from "../framework/events.ts";
-import type { Context } from "../framework/module.ts";
+import type { Context, TxContext } from "../framework/module.ts";
 import type { KVStore } from "../framework/store.ts";
-import { modelKey, modelPrefix, versionKey, versionPrefix } from "./keys.ts";
-import type { ModelRecord, VersionRecord } from "./types.ts";
+import type { ValidityQuery } from "../identity/keeper.ts";
+import type { CredentialType } from "../identity/types.ts";
+import {
+  consensusKey,
+  consensusPrefix,
+  modelKey,
+  modelPrefix,
+  verdictKey,
+  verdictPrefix,
+  versionKey,
+  versionPrefix,
+} from "./keys.ts";
+import type { AiParamsStore } from "./params.ts";
+import type { ConsensusRecord, ModelRecord, VerdictRecord, VersionRecord } from "./types.ts";
+
+/** What the ai module asks the identity module: is the sender a licensed practitioner now? */
+export interface IdentityKeeperForAi {
+  hasValidCredential(kv: KVStore, subject: string, type: CredentialType, q: ValidityQuery): boolean;
+}
+
+/** The credential a clinician needs to confirm or reject a finding. */
+export const CONFIRMER_CREDENTIAL: CredentialType = "practitioner_licence";
 
 export const AI = "ai";
 
@@ -14,6 +34,11 @@ const decode = <T>(b: Uint8Array): T => JSON.parse(utf8Decoder.decode(b)) as T;
 
 /** The model registry: who owns which model, and which file hash each version is pinned to. */
 export class AiKeeper {
+  constructor(
+    readonly params: AiParamsStore,
+    private readonly identity?: IdentityKeeperForAi,
+  ) {}
+
   model(kv: KVStore, id: string): ModelRecord | undefined {
     const raw = kv.get(modelKey(id));
     return raw ? decode<ModelRecord>(raw) : undefined;
@@ -123,5 +148,81 @@ export class AiKeeper {
       deprecation_reason: reason,
     });
     ctx.emit(ledgerEvent("ai/version_deprecated", { model_id: id, version, owner: sender, reason }));
+  }
+
+  /** Clinicians' verdicts on a model version's findings (zero counts when none yet). */
+  consensus(kv: KVStore, id: string, version: string): ConsensusRecord {
+    const raw = kv.get(consensusKey(id, version));
+    return raw ? decode<ConsensusRecord>(raw) : { model_id: id, version, confirmed: "0", reviewed: "0" };
+  }
+
+  consensusRecords(kv: KVStore): ConsensusRecord[] {
+    return [...kv.iterate(consensusPrefix())].map(([, v]) => decode<ConsensusRecord>(v));
+  }
+
+  verdict(kv: KVStore, reportId: string, index: number): VerdictRecord | undefined {
+    const raw = kv.get(verdictKey(reportId, index));
+    return raw ? decode<VerdictRecord>(raw) : undefined;
+  }
+
+  verdicts(kv: KVStore): VerdictRecord[] {
+    return [...kv.iterate(verdictPrefix())].map(([, v]) => decode<VerdictRecord>(v));
+  }
+
+  setConsensus(kv: KVStore, c: ConsensusRecord): void {
+    kv.set(consensusKey(c.model_id, c.version), encode(c));
+  }
+
+  setVerdict(kv: KVStore, v: VerdictRecord): void {
+    kv.set(verdictKey(v.report_id, v.finding_index), encode(v));
+  }
+
+  /**
+   * A licensed practitioner's verdict on one finding: counted once per (report, finding) against
+   * the model version that produced it, so P_consensus = (confirmed + 1) / (reviewed + 2).
+   */
+  confirmFinding(
+    ctx: TxContext,
+    v: Omit<VerdictRecord, "confirmer" | "at_ms">,
+  ): { verdict: VerdictRecord; consensus: ConsensusRecord } {
+    if (!this.identity) throw new BttError("INTERNAL", "the ai module was built without the identity keeper");
+    if (
+      !this.identity.hasValidCredential(ctx.kv, ctx.sender, CONFIRMER_CREDENTIAL, { atMs: ctx.block.timeMs })
+    ) {
+      throw new BttError(
+        "UNAUTHORIZED",
+        `${ctx.sender} holds no valid ${CONFIRMER_CREDENTIAL} credential: only licensed practitioners confirm findings`,
+        { sender: ctx.sender, credential: CONFIRMER_CREDENTIAL },
+      );
+    }
+    this.requireVersion(ctx.kv, v.model_id, v.model_version);
+    const earlier = this.verdict(ctx.kv, v.report_id, v.finding_index);
+    if (earlier) {
+      throw new BttError(
+        "CONFLICT",
+        `finding ${v.finding_index} of report "${v.report_id}" already has a verdict (by ${earlier.confirmer})`,
+        { report_id: v.report_id, finding_index: v.finding_index },
+      );
+    }
+    const verdict: VerdictRecord = { ...v, confirmer: ctx.sender, at_ms: ctx.block.timeMs.toString() };
+    const c = this.consensus(ctx.kv, v.model_id, v.model_version);
+    const consensus: ConsensusRecord = {
+      ...c,
+      confirmed: (BigInt(c.confirmed) + (v.confirmed ? 1n : 0n)).toString(),
+      reviewed: (BigInt(c.reviewed) + 1n).toString(),
+    };
+    this.setVerdict(ctx.kv, verdict);
+    this.setConsensus(ctx.kv, consensus);
+    ctx.emit(
+      ledgerEvent("ai/finding_reviewed", {
+        report_id: v.report_id,
+        finding_index: String(v.finding_index),
+        confirmed: String(v.confirmed),
+        model_id: v.model_id,
+        version: v.model_version,
+        confirmer: ctx.sender,
+      }),
+    );
+    return { verdict, consensus };
   }
 }

@@ -1,8 +1,22 @@
-import { MsgDeprecateVersionSchema, MsgPublishVersionSchema, MsgRegisterModelSchema } from "@btt/core";
+import {
+  MsgConfirmFindingSchema,
+  MsgDeprecateVersionSchema,
+  MsgPublishVersionSchema,
+  MsgRegisterModelSchema,
+} from "@btt/core";
 import { parseCoins } from "../bank/denoms.ts";
 import { messageType } from "../framework/module.ts";
 import type { AiKeeper } from "./keeper.ts";
-import { checkModalities, checkModelId, checkSha256, checkTask, checkText, checkVersion } from "./types.ts";
+import {
+  checkFindingIndex,
+  checkModalities,
+  checkModelId,
+  checkReportId,
+  checkSha256,
+  checkTask,
+  checkText,
+  checkVersion,
+} from "./types.ts";
 
 export function aiMessages(keeper: AiKeeper) {
   return [
@@ -61,6 +75,25 @@ export function aiMessages(keeper: AiKeeper) {
       },
       execute(ctx, m) {
         keeper.deprecate(ctx, ctx.sender, m.modelId, m.version, m.reason);
+      },
+    }),
+    messageType({
+      type: "ai/ConfirmFinding",
+      schema: MsgConfirmFindingSchema,
+      validate(m) {
+        checkReportId(m.reportId);
+        checkFindingIndex(m.findingIndex);
+        checkModelId(m.modelId);
+        checkVersion(m.modelVersion, "model_version");
+      },
+      execute(ctx, m) {
+        keeper.confirmFinding(ctx, {
+          report_id: m.reportId,
+          finding_index: m.findingIndex,
+          confirmed: m.confirmed,
+          model_id: m.modelId,
+          model_version: m.modelVersion,
+        });
       },
     }),
   ];

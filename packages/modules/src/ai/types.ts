@@ -14,6 +14,43 @@ export interface ModelRecord {
   registered_at_ms: string;
 }
 
+/** Clinicians' verdicts on one model version's findings (decimal strings). */
+export interface ConsensusRecord {
+  model_id: string;
+  version: string;
+  confirmed: string;
+  reviewed: string;
+}
+
+/** One clinician's verdict on one finding of one report. */
+export interface VerdictRecord {
+  report_id: string;
+  finding_index: number;
+  confirmed: boolean;
+  model_id: string;
+  model_version: string;
+  confirmer: string;
+  at_ms: string;
+}
+
+export const REPORT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** Findings per report a verdict may name (index 0 .. MAX_FINDING_INDEX). */
+export const MAX_FINDING_INDEX = 4095;
+
+export function checkReportId(id: string, field = "report_id"): void {
+  if (!REPORT_ID_PATTERN.test(id))
+    throw new BttError(
+      "INVALID_MESSAGE",
+      `${field} must be 1-64 of A-Z a-z 0-9 . _ : - starting with a letter or digit`,
+      { field },
+    );
+}
+
+export function checkFindingIndex(i: number, field = "finding_index"): void {
+  if (!Number.isInteger(i) || i < 0 || i > MAX_FINDING_INDEX)
+    throw new BttError("INVALID_MESSAGE", `${field} must be 0 to ${MAX_FINDING_INDEX}`, { field });
+}
+
 export type VersionStatus = "active" | "deprecated";
 
 export interface VersionRecord {

@@ -9,6 +9,19 @@ export interface BlockInfo {
   /** Block time in ms since the Unix epoch, as agreed by consensus (never the local clock). */
   readonly timeMs: bigint;
   readonly proposer: string;
+  /**
+   * The previous block's commit as the driver reports it: each validator of that block's set
+   * and whether its vote was committed (CometBFT's decided_last_commit; the solo driver lists
+   * its one validator as signed). Undefined when the driver has none: nothing is recorded.
+   */
+  readonly signers?: readonly BlockSigner[];
+}
+
+/** One vote of a commit. */
+export interface BlockSigner {
+  /** CometBFT's validator address: upper-case hex of the first 20 bytes of SHA-256(Ed25519 key). */
+  readonly address: string;
+  readonly signed: boolean;
 }
 
 export interface Context {

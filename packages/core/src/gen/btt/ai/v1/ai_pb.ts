@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file btt/ai/v1/ai.proto.
  */
 export const file_btt_ai_v1_ai: GenFile = /*@__PURE__*/
-  fileDesc("ChJidHQvYWkvdjEvYWkucHJvdG8SCWJ0dC5haS52MSKEAQoQTXNnUmVnaXN0ZXJNb2RlbBIQCghtb2RlbF9pZBgBIAEoCRIMCgR0YXNrGAIgASgJEhIKCm1vZGFsaXRpZXMYAyADKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSJwoOcHJpY2VfcGVyX3Rhc2sYBSABKAsyDy5idHQudHgudjEuQ29pbiJ8ChFNc2dQdWJsaXNoVmVyc2lvbhIQCghtb2RlbF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg4KBnNoYTI1NhgDIAEoCRITCgtjYXJkX3NoYTI1NhgEIAEoCRILCgN1cmkYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoBCJIChNNc2dEZXByZWNhdGVWZXJzaW9uEhAKCG1vZGVsX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDgoGcmVhc29uGAMgASgJYgZwcm90bzM", [file_btt_tx_v1_tx]);
+  fileDesc("ChJidHQvYWkvdjEvYWkucHJvdG8SCWJ0dC5haS52MSKEAQoQTXNnUmVnaXN0ZXJNb2RlbBIQCghtb2RlbF9pZBgBIAEoCRIMCgR0YXNrGAIgASgJEhIKCm1vZGFsaXRpZXMYAyADKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSJwoOcHJpY2VfcGVyX3Rhc2sYBSABKAsyDy5idHQudHgudjEuQ29pbiJ8ChFNc2dQdWJsaXNoVmVyc2lvbhIQCghtb2RlbF9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEg4KBnNoYTI1NhgDIAEoCRITCgtjYXJkX3NoYTI1NhgEIAEoCRILCgN1cmkYBSABKAkSEgoKc2l6ZV9ieXRlcxgGIAEoBCJIChNNc2dEZXByZWNhdGVWZXJzaW9uEhAKCG1vZGVsX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDgoGcmVhc29uGAMgASgJInkKEU1zZ0NvbmZpcm1GaW5kaW5nEhEKCXJlcG9ydF9pZBgBIAEoCRIVCg1maW5kaW5nX2luZGV4GAIgASgNEhEKCWNvbmZpcm1lZBgDIAEoCBIQCghtb2RlbF9pZBgEIAEoCRIVCg1tb2RlbF92ZXJzaW9uGAUgASgJYgZwcm90bzM", [file_btt_tx_v1_tx]);
 
 /**
  * ai/RegisterModel: creates a model id owned by the sender. Versions are published under it.
@@ -141,4 +141,54 @@ export type MsgDeprecateVersion = Message<"btt.ai.v1.MsgDeprecateVersion"> & {
  */
 export const MsgDeprecateVersionSchema: GenMessage<MsgDeprecateVersion> = /*@__PURE__*/
   messageDesc(file_btt_ai_v1_ai, 2);
+
+/**
+ * ai/ConfirmFinding: a clinician's verdict on one finding of an AI report. The sender must hold a
+ * valid practitioner_licence credential (identity module). Verdicts are counted per model version
+ * and give P_consensus = (confirmed + 1) / (reviewed + 2). One verdict per (report, finding).
+ *
+ * @generated from message btt.ai.v1.MsgConfirmFinding
+ */
+export type MsgConfirmFinding = Message<"btt.ai.v1.MsgConfirmFinding"> & {
+  /**
+   * The DiagnosticReport's id (a UUID or other 1-64 character id).
+   *
+   * @generated from field: string report_id = 1;
+   */
+  reportId: string;
+
+  /**
+   * The finding's index in the report (0-based).
+   *
+   * @generated from field: uint32 finding_index = 2;
+   */
+  findingIndex: number;
+
+  /**
+   * true: the clinician confirms the finding; false: rejects it.
+   *
+   * @generated from field: bool confirmed = 3;
+   */
+  confirmed: boolean;
+
+  /**
+   * The model version that produced the report (its Device in the report); until results are
+   * recorded on chain, the verdict names it.
+   *
+   * @generated from field: string model_id = 4;
+   */
+  modelId: string;
+
+  /**
+   * @generated from field: string model_version = 5;
+   */
+  modelVersion: string;
+};
+
+/**
+ * Describes the message btt.ai.v1.MsgConfirmFinding.
+ * Use `create(MsgConfirmFindingSchema)` to create a new message.
+ */
+export const MsgConfirmFindingSchema: GenMessage<MsgConfirmFinding> = /*@__PURE__*/
+  messageDesc(file_btt_ai_v1_ai, 3);
 

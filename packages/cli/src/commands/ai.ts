@@ -1,0 +1,178 @@
+// `btt ai analyze <file>`: a radiograph (DICOM, PNG, JPEG) through the caries pipeline, every
+// confidence term printed, report.json and overlay.png written. `btt ai models`: the registry.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { BttError } from "@btt/core";
+import { connect, isUnreachable, withNode } from "../client.ts";
+import { emit, NODE_OPTION, nodeUrlOf } from "../context.ts";
+import type { Command, ParsedValues } from "../router.ts";
+
+const TERMS = ["C", "alpha", "beta", "I_quality", "D_confidence", "P_consensus", "U_factor"] as const;
+
+const f3 = (v: number) => v.toFixed(3);
+
+function countOption(values: ParsedValues, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(String(raw)) || !Number.isSafeInteger(n))
+    throw new BttError("INVALID_MESSAGE", `--${name} must be a whole number, got "${raw}"`);
+  return n;
+}
+
+const analyzeCommand: Command = {
+  name: "analyze",
+  summary: "caries findings in a bitewing (DICOM, PNG or JPEG), with every confidence term",
+  details:
+    "C = α·(I_quality·D_confidence) + β·P_consensus·(1 − U_factor). U_factor comes from test-time\n" +
+    "augmentation (4 views); P_consensus = (confirmed+1)/(reviewed+2), clinicians' verdicts on the model\n" +
+    "version. α, β and the verdict counts come from the node's ai module when one answers (else 0.6, 0.4\n" +
+    "and none, so P = 0.5); --confirmed/--reviewed override the counts. Writes report.json (FHIR R4\n" +
+    "DiagnosticReport) and overlay.png (boxes, FDI labels) to --out. The model is trained on\n" +
+    "synthetic data: not for clinical use.",
+  args: [{ name: "file", description: "the radiograph" }],
+  options: {
+    out: {
+      type: "string",
+      value: "<dir>",
+      description: "where report.json and overlay.png go (default: <file>.ai next to the file)",
+    },
+    side: { type: "string", value: "R|L", description: "bitewing side when the file does not say" },
+    confirmed: { type: "string", value: "<n>", description: "confirmed findings of this model version" },
+    reviewed: { type: "string", value: "<n>", description: "reviewed findings of this model version" },
+    ...NODE_OPTION,
+  },
+  run: async ({ args, values }) => {
+    const [file] = args as [string];
+    const side = values.side as string | undefined;
+    if (side !== undefined && side !== "R" && side !== "L")
+      throw new BttError("INVALID_MESSAGE", `--side must be R or L, got "${side}"`);
+    const confirmedOpt = countOption(values, "confirmed");
+    const reviewedOpt = countOption(values, "reviewed");
+    const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+      throw new BttError("NOT_FOUND", `cannot read ${file}: ${err.code ?? err.message}`, { file });
+    });
+    const ai = await import("@btt/ai");
+    const pipeline = await ai.CariesPipeline.open();
+    try {
+      const card = pipeline.model.card;
+      // α, β (ppm on chain) and the verdict counts of this model version, from the node if one answers.
+      const url = nodeUrlOf(values);
+      let terms = ai.termsFromChain(undefined, undefined, "caries");
+      let source = `defaults (no node at ${url})`;
+      try {
+        const client = connect(url);
+        const [params, consensus] = await Promise.all([
+          client.query("ai", "params"),
+          client.query("ai", "consensus", { model_id: card.id, version: card.version }),
+        ]);
+        terms = ai.termsFromChain(params, consensus, "caries");
+        source = `the ai module at ${url}`;
+      } catch (err) {
+        if (!isUnreachable(err) || values.node) throw err;
+      }
+      if (confirmedOpt !== undefined || reviewedOpt !== undefined) {
+        const confirmed = confirmedOpt ?? terms.consensus.confirmed;
+        const reviewed = reviewedOpt ?? Math.max(confirmed, terms.consensus.reviewed);
+        if (confirmed > reviewed)
+          throw new BttError("INVALID_MESSAGE", "--confirmed cannot exceed --reviewed");
+        terms = { ...terms, consensus: { confirmed, reviewed } };
+        source += ", counts from the command line";
+      }
+      const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
+      const out = resolve((values.out as string | undefined) ?? join(dirname(file), `${basename(file)}.ai`));
+      await mkdir(out, { recursive: true });
+      const reportPath = join(out, "report.json");
+      const overlayPath = join(out, "overlay.png");
+      await writeFile(reportPath, `${JSON.stringify(res.report, null, 2)}\n`);
+      await writeFile(
+        overlayPath,
+        await ai.renderOverlay(
+          res.display,
+          res.findings.map((f) => ({
+            box: f.box,
+            tooth: f.tooth,
+            label: `${f.severity} C=${f.confidence.C.toFixed(2)}`,
+          })),
+          (_f, i) => ai.SEVERITIES.indexOf(res.findings[i]!.severity),
+        ),
+      );
+      const lines = [
+        `${card.id}@${card.version} (sha256 ${pipeline.model.sha256.slice(0, 16)}…; synthetic training data, not for clinical use)`,
+        `image ${res.study.format} ${res.study.modality} ${res.display.width}x${res.display.height}, I_quality ${f3(res.quality.score)}` +
+          ` (exposure ${f3(res.quality.exposure)}, contrast ${f3(res.quality.contrast)}, noise ${f3(res.quality.noise)}, sharpness ${f3(res.quality.sharpness)})`,
+        `α ${terms.weights.alpha}, β ${terms.weights.beta}, verdicts ${terms.consensus.confirmed}/${terms.consensus.reviewed} confirmed: from ${source}`,
+        res.findings.length === 0
+          ? "no findings above the model's threshold"
+          : `${res.findings.length} finding(s):`,
+        ...res.findings.map((f, i) => {
+          const c = f.confidence;
+          const box = f.box.map((v) => Math.round(v)).join(",");
+          return (
+            `  ${i + 1}. tooth ${f.tooth} ${f.severity} caries, box [${box}]\n` +
+            `     ${TERMS.map((t) => `${t} ${f3(c[t])}`).join("  ")}\n` +
+            `     U_factor from ${c.tta_views} views: score dispersion ${f3(c.tta_score_dispersion)}, box disagreement ${f3(c.tta_box_disagreement)};` +
+            ` P_consensus from ${c.consensus_confirmed}/${c.consensus_reviewed} confirmed`
+          );
+        }),
+        `report  ${reportPath}`,
+        `overlay ${overlayPath}`,
+      ];
+      emit(
+        values,
+        {
+          model: { id: card.id, version: card.version, sha256: pipeline.model.sha256 },
+          terms_source: source,
+          quality: res.quality,
+          findings: res.findings.map((f) => ({
+            tooth: f.tooth,
+            severity: f.severity,
+            box: f.box,
+            confidence: f.confidence,
+          })),
+          report: reportPath,
+          overlay: overlayPath,
+        },
+        lines,
+      );
+    } finally {
+      await pipeline.close();
+    }
+  },
+};
+
+const modelsCommand: Command = {
+  name: "models",
+  summary: "the chain's model registry: models, owners and their pinned versions",
+  options: { ...NODE_OPTION },
+  run: async ({ values }) => {
+    await withNode(nodeUrlOf(values), async (client) => {
+      const { models } = (await client.query("ai", "models")) as {
+        models: { id: string; owner: string; task: string; modalities: string[]; latest_version?: string }[];
+      };
+      const detailed = [];
+      for (const m of models) {
+        const { versions } = (await client.query("ai", "model", { model_id: m.id })) as {
+          versions: { version: string; sha256: string; status: string }[];
+        };
+        detailed.push({ ...m, versions });
+      }
+      emit(
+        values,
+        { models: detailed },
+        detailed.length === 0
+          ? "no models registered"
+          : detailed.flatMap((m) => [
+              `${m.id}  ${m.task}  [${m.modalities.join(",")}]  owner ${m.owner}`,
+              ...m.versions.map((v) => `  ${v.version}  ${v.status}  sha256 ${v.sha256}`),
+            ]),
+      );
+    });
+  },
+};
+
+export const aiCommand: Command = {
+  name: "ai",
+  summary: "AI diagnostics: analyze radiographs, list registered models",
+  subcommands: [analyzeCommand, modelsCommand],
+};

@@ -1,0 +1,61 @@
+import type { BankKeeper } from "../bank/keeper.ts";
+import type { Module } from "../framework/module.ts";
+import type { IdentityKeeper } from "../identity/keeper.ts";
+import { type StakingGenesis, stakingGenesis } from "./genesis.ts";
+import { STAKING_POOL, StakingKeeper } from "./keeper.ts";
+import { stakingMessages } from "./msgs.ts";
+import { STAKING, StakingParamsStore } from "./params.ts";
+import { stakingQueries } from "./queries.ts";
+
+export { stakingMsg } from "./builders.ts";
+export type { StakingGenesis } from "./genesis.ts";
+export {
+  type ActiveMember,
+  consensusAddress,
+  STAKING_POOL,
+  StakingKeeper,
+  type UnbondingEntry,
+  VALIDATOR_UPDATE_EVENT,
+  type Validator,
+  type ValidatorUpdate,
+  validatorUpdatesOf,
+} from "./keeper.ts";
+export { DEFAULT_STAKING_PARAMS, PPM, STAKING, type StakingParams } from "./params.ts";
+export { activeSet, combined, reliability, type Score, scoreAll, stakeShare, votingPower } from "./score.ts";
+
+export interface StakingModule extends Module<StakingGenesis> {
+  readonly keeper: StakingKeeper;
+}
+
+export function createStakingModule(bank: BankKeeper, identity: IdentityKeeper): StakingModule {
+  const params = new StakingParamsStore();
+  const keeper = new StakingKeeper(params, bank);
+  return {
+    name: STAKING,
+    keeper,
+    messages: stakingMessages(keeper, identity),
+    queries: stakingQueries(keeper, params),
+    genesis: stakingGenesis(keeper, params),
+    invariants: [
+      {
+        name: "staking-pool",
+        check(kv) {
+          const pooled = keeper.pooled(kv);
+          const held = bank.balance(kv, STAKING_POOL, params.read(kv).bondDenom);
+          return pooled === held
+            ? undefined
+            : `pool holds ${held}, delegations and unbonding add up to ${pooled}`;
+        },
+      },
+    ],
+    beginBlock(ctx) {
+      if (ctx.block.signers) keeper.recordSigners(ctx, ctx.block.signers);
+    },
+    endBlock(ctx) {
+      keeper.matureUnbondings(ctx);
+      // Height 1 (genesis written) chooses the first set; then every epoch_blocks.
+      const { epochBlocks } = keeper.params.read(ctx.kv);
+      if (ctx.block.height === 1n || ctx.block.height % epochBlocks === 0n) keeper.endEpoch(ctx);
+    },
+  };
+}

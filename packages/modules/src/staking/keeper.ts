@@ -1,0 +1,439 @@
+import { addressBytes, BttError, encodeAddress, moduleAddress, sha256 } from "@btt/core";
+import type { BankKeeper } from "../bank/keeper.ts";
+import { ledgerEvent } from "../framework/events.ts";
+import type { BlockSigner, Context } from "../framework/module.ts";
+import { type KVStore, PrefixStore } from "../framework/store.ts";
+import {
+  ACTIVE_SET_KEY,
+  consensusKey,
+  DELEGATION,
+  delegationKey,
+  NEXT_SEQ_KEY,
+  signingKey,
+  UNBONDING,
+  unbondingKey,
+  VALIDATOR,
+  validatorKey,
+} from "./keys.ts";
+import { STAKING, type StakingParams, type StakingParamsStore } from "./params.ts";
+import { activeSet, type Score, scoreAll, votingPower } from "./score.ts";
+
+/** The module account holding every bonded and unbonding token. */
+export const STAKING_POOL = moduleAddress(STAKING);
+
+export interface Description {
+  moniker: string;
+  website: string;
+  details: string;
+}
+
+export interface Validator {
+  operator: string;
+  /** Ed25519 consensus public key, hex. */
+  consensusPubkey: string;
+  description: Description;
+  commissionRatePpm: bigint;
+  commissionMaxRatePpm: bigint;
+  commissionMaxChangePpm: bigint;
+  /** Bonded tokens: the sum of its delegations. */
+  tokens: bigint;
+  jailed: boolean;
+  /** Compliance rating C in ppm; undefined until a regulator rates it (params.default_rating_ppm). */
+  ratingPpm?: bigint;
+}
+
+export interface UnbondingEntry {
+  delegator: string;
+  validator: string;
+  amount: bigint;
+  matureHeight: bigint;
+}
+
+export interface ValidatorUpdate {
+  /** Ed25519 public key, 32 bytes. */
+  pubKey: Uint8Array;
+  /** 0 removes the validator from the consensus set. */
+  power: bigint;
+}
+
+export interface ActiveMember {
+  operator: string;
+  consensusPubkey: string;
+  power: bigint;
+}
+
+/** CometBFT's address of an Ed25519 consensus key: the first 20 bytes of its SHA-256. */
+export function consensusAddress(pubkey: Uint8Array): Uint8Array {
+  return sha256(pubkey).subarray(0, 20);
+}
+
+export const VALIDATOR_UPDATE_EVENT = "staking/validator_update";
+
+/**
+ * The validator updates a block's end-block events carry, in the order emitted: what ABCI's
+ * FinalizeBlock returns to CometBFT as `validator_updates`.
+ */
+export function validatorUpdatesOf(
+  events: ReadonlyArray<{ type: string; attributes: ReadonlyArray<{ key: string; value: string }> }>,
+): ValidatorUpdate[] {
+  const out: ValidatorUpdate[] = [];
+  for (const e of events) {
+    if (e.type !== VALIDATOR_UPDATE_EVENT) continue;
+    const attr = (k: string) => e.attributes.find((a) => a.key === k)?.value ?? "";
+    out.push({ pubKey: Buffer.from(attr("pubkey"), "hex"), power: BigInt(attr("power")) });
+  }
+  return out;
+}
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value), "utf8");
+const parse = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString("utf8"));
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/**
+ * Validators, delegations, unbonding entries, signing windows and the active set. Every token
+ * bonded or unbonding sits in STAKING_POOL's bank balance (the `staking-pool` invariant).
+ */
+export class StakingKeeper {
+  constructor(
+    readonly params: StakingParamsStore,
+    private readonly bank: BankKeeper,
+  ) {}
+
+  private view(kv: KVStore): PrefixStore {
+    return new PrefixStore(kv, STAKING);
+  }
+
+  validator(kv: KVStore, operator: string): Validator | undefined {
+    const bytes = this.view(kv).get(validatorKey(operator));
+    return bytes ? decodeValidator(bytes) : undefined;
+  }
+
+  /** Every validator, in operator-address byte order. */
+  *validators(kv: KVStore): Iterable<Validator> {
+    for (const [, bytes] of this.view(kv).iterate(VALIDATOR)) yield decodeValidator(bytes);
+  }
+
+  setValidator(kv: KVStore, v: Validator): void {
+    this.view(kv).set(validatorKey(v.operator), encodeValidator(v));
+  }
+
+  operatorOfConsensus(kv: KVStore, consAddr: Uint8Array): string | undefined {
+    const bytes = this.view(kv).get(consensusKey(consAddr));
+    return bytes ? encodeAddress(bytes) : undefined;
+  }
+
+  /** A validator that may take delegations: it exists and is not jailed. */
+  requireActiveValidator(kv: KVStore, operator: string): Validator {
+    const v = this.validator(kv, operator);
+    if (!v)
+      throw new BttError("NOT_FOUND", `no validator with operator ${operator}`, { validator: operator });
+    if (v.jailed) {
+      throw new BttError("UNAUTHORIZED", `validator ${operator} is jailed`, {
+        validator: operator,
+        reason: "jailed",
+      });
+    }
+    return v;
+  }
+
+  createValidator(ctx: Context, v: Omit<Validator, "tokens" | "jailed">, selfDelegation: bigint): void {
+    if (this.validator(ctx.kv, v.operator)) {
+      throw new BttError("CONFLICT", `${v.operator} already operates a validator`, { validator: v.operator });
+    }
+    const pubkey = Buffer.from(v.consensusPubkey, "hex");
+    const consAddr = consensusAddress(pubkey);
+    if (this.view(ctx.kv).get(consensusKey(consAddr))) {
+      throw new BttError("CONFLICT", "another validator already uses this consensus key", {
+        consensus_pubkey: v.consensusPubkey,
+      });
+    }
+    this.view(ctx.kv).set(consensusKey(consAddr), addressBytes(v.operator));
+    this.setValidator(ctx.kv, { ...v, tokens: 0n, jailed: false });
+    ctx.emit(
+      ledgerEvent("staking/create_validator", {
+        validator: v.operator,
+        consensus_address: hex(consAddr).toUpperCase(),
+      }),
+    );
+    this.delegate(ctx, v.operator, v.operator, selfDelegation);
+  }
+
+  delegation(kv: KVStore, validator: string, delegator: string): bigint {
+    const bytes = this.view(kv).get(delegationKey(validator, delegator));
+    return bytes ? BigInt(Buffer.from(bytes).toString("utf8")) : 0n;
+  }
+
+  /** Every delegation: [validator, delegator, amount], in key order. */
+  *delegations(kv: KVStore): Iterable<[string, string, bigint]> {
+    for (const [key, value] of this.view(kv).iterate(DELEGATION)) {
+      yield [
+        encodeAddress(key.subarray(1, 21)),
+        encodeAddress(key.subarray(21, 41)),
+        BigInt(Buffer.from(value).toString("utf8")),
+      ];
+    }
+  }
+
+  private setDelegation(kv: KVStore, validator: string, delegator: string, amount: bigint): void {
+    const key = delegationKey(validator, delegator);
+    if (amount === 0n) this.view(kv).delete(key);
+    else this.view(kv).set(key, Buffer.from(amount.toString(), "utf8"));
+  }
+
+  delegate(ctx: Context, validator: string, delegator: string, amount: bigint): void {
+    const v = this.requireActiveValidator(ctx.kv, validator);
+    const { bondDenom } = this.params.read(ctx.kv);
+    this.bank.send(ctx, delegator, STAKING_POOL, [{ denom: bondDenom, amount }], false);
+    this.setDelegation(ctx.kv, validator, delegator, this.delegation(ctx.kv, validator, delegator) + amount);
+    this.setValidator(ctx.kv, { ...v, tokens: v.tokens + amount });
+    ctx.emit(ledgerEvent("staking/delegate", { delegator, validator, amount: `${amount}${bondDenom}` }));
+  }
+
+  /** Unbonds now; the tokens are paid back by the end-block of `height + unbonding_blocks`. */
+  undelegate(ctx: Context, validator: string, delegator: string, amount: bigint): UnbondingEntry {
+    const v = this.validator(ctx.kv, validator);
+    if (!v) throw new BttError("NOT_FOUND", `no validator with operator ${validator}`, { validator });
+    const held = this.delegation(ctx.kv, validator, delegator);
+    if (amount > held) {
+      throw new BttError(
+        "INSUFFICIENT_FUNDS",
+        `${delegator} has ${held} delegated to ${validator}, cannot undelegate ${amount}`,
+        { delegator, validator, delegated: held.toString(), requested: amount.toString() },
+      );
+    }
+    const p = this.params.read(ctx.kv);
+    this.setDelegation(ctx.kv, validator, delegator, held - amount);
+    this.setValidator(ctx.kv, { ...v, tokens: v.tokens - amount });
+    const entry: UnbondingEntry = {
+      delegator,
+      validator,
+      amount,
+      matureHeight: ctx.block.height + p.unbondingBlocks,
+    };
+    this.putUnbonding(ctx.kv, entry);
+    ctx.emit(
+      ledgerEvent("staking/undelegate", {
+        delegator,
+        validator,
+        amount: `${amount}${p.bondDenom}`,
+        mature_height: entry.matureHeight.toString(),
+      }),
+    );
+    return entry;
+  }
+
+  putUnbonding(kv: KVStore, e: UnbondingEntry): void {
+    const view = this.view(kv);
+    const seqBytes = view.get(NEXT_SEQ_KEY);
+    const seq = seqBytes ? BigInt(Buffer.from(seqBytes).toString("utf8")) : 0n;
+    view.set(NEXT_SEQ_KEY, Buffer.from((seq + 1n).toString(), "utf8"));
+    view.set(
+      unbondingKey(e.matureHeight, seq),
+      json({ delegator: e.delegator, validator: e.validator, amount: e.amount.toString() }),
+    );
+  }
+
+  /** Unbonding entries in maturity order. */
+  *unbondings(kv: KVStore): Iterable<UnbondingEntry> {
+    for (const [key, value] of this.view(kv).iterate(UNBONDING)) {
+      const o = parse(value);
+      const matureHeight = new DataView(key.buffer, key.byteOffset + 1, 8).getBigUint64(0);
+      yield { delegator: o.delegator, validator: o.validator, amount: BigInt(o.amount), matureHeight };
+    }
+  }
+
+  /** Pays back every entry mature at `ctx.block.height`, from the pool. */
+  matureUnbondings(ctx: Context): void {
+    const { bondDenom } = this.params.read(ctx.kv);
+    const view = this.view(ctx.kv);
+    const due: Array<[Uint8Array, UnbondingEntry]> = [];
+    for (const [key, value] of view.iterate(UNBONDING)) {
+      const matureHeight = new DataView(key.buffer, key.byteOffset + 1, 8).getBigUint64(0);
+      if (matureHeight > ctx.block.height) break;
+      const o = parse(value);
+      due.push([
+        key,
+        { delegator: o.delegator, validator: o.validator, amount: BigInt(o.amount), matureHeight },
+      ]);
+    }
+    for (const [key, e] of due) {
+      view.delete(key);
+      this.bank.send(ctx, STAKING_POOL, e.delegator, [{ denom: bondDenom, amount: e.amount }], false);
+      ctx.emit(
+        ledgerEvent("staking/unbonding_complete", {
+          delegator: e.delegator,
+          validator: e.validator,
+          amount: `${e.amount}${bondDenom}`,
+        }),
+      );
+    }
+  }
+
+  setRating(ctx: Context, validator: string, ratingPpm: bigint): void {
+    const v = this.validator(ctx.kv, validator);
+    if (!v) throw new BttError("NOT_FOUND", `no validator with operator ${validator}`, { validator });
+    this.setValidator(ctx.kv, { ...v, ratingPpm });
+  }
+
+  /** Missed blocks among the last W of a consensus key (0 when never tracked). */
+  missed(kv: KVStore, consAddr: Uint8Array, window: number): number {
+    const info = this.signingInfo(kv, consAddr, window);
+    return info.missed;
+  }
+
+  /** A consensus key's ring of the last W blocks: next position, misses counted, bits (1 = missed). */
+  signingInfo(kv: KVStore, consAddr: Uint8Array, window = this.params.read(kv).signedBlocksWindow) {
+    const bytes = this.view(kv).get(signingKey(consAddr));
+    const size = Math.ceil(window / 8);
+    // A window changed by governance restarts the count.
+    if (!bytes || bytes.length !== 8 + size) return { offset: 0, missed: 0, bitmap: new Uint8Array(size) };
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, 8);
+    return { offset: dv.getUint32(0), missed: dv.getUint32(4), bitmap: Uint8Array.from(bytes.subarray(8)) };
+  }
+
+  /**
+   * Records the previous block's commit: one bit per validator per block in a ring of W bits
+   * (1 = missed) and a running count of the ones. Keys no validator uses are ignored.
+   */
+  recordSigners(ctx: Context, signers: readonly BlockSigner[]): void {
+    const window = this.params.read(ctx.kv).signedBlocksWindow;
+    for (const s of signers) {
+      const consAddr = Buffer.from(s.address, "hex");
+      if (consAddr.length !== 20 || !this.view(ctx.kv).get(consensusKey(consAddr))) continue;
+      const info = this.signingInfo(ctx.kv, consAddr, window);
+      const byteAt = info.offset >> 3;
+      const bit = 1 << (info.offset & 7);
+      const wasMissed = (info.bitmap[byteAt]! & bit) !== 0;
+      if (wasMissed) info.missed -= 1;
+      if (s.signed) info.bitmap[byteAt]! &= ~bit;
+      else {
+        info.bitmap[byteAt]! |= bit;
+        info.missed += 1;
+      }
+      const out = new Uint8Array(8 + info.bitmap.length);
+      const dv = new DataView(out.buffer);
+      dv.setUint32(0, (info.offset + 1) % window);
+      dv.setUint32(4, info.missed);
+      out.set(info.bitmap, 8);
+      this.view(ctx.kv).set(signingKey(consAddr), out);
+    }
+  }
+
+  /** The candidates' scores: not jailed, bonded tokens > 0, rated at least params.min_rating_ppm. */
+  scores(kv: KVStore, p: StakingParams = this.params.read(kv)): Array<Score & { validator: Validator }> {
+    const candidates = [...this.validators(kv)].filter(
+      (v) => !v.jailed && v.tokens > 0n && (v.ratingPpm ?? p.defaultRatingPpm) >= p.minRatingPpm,
+    );
+    const byKey = new Map(candidates.map((v) => [hex(addressBytes(v.operator)), v]));
+    const scores = scoreAll(
+      p,
+      candidates.map((v) => ({
+        key: hex(addressBytes(v.operator)),
+        tokens: v.tokens,
+        missed: this.missed(
+          kv,
+          consensusAddress(Buffer.from(v.consensusPubkey, "hex")),
+          p.signedBlocksWindow,
+        ),
+        ratingPpm: v.ratingPpm ?? p.defaultRatingPpm,
+      })),
+    );
+    return scores.map((s) => ({ ...s, validator: byKey.get(s.key)! }));
+  }
+
+  activeSet(kv: KVStore): ActiveMember[] {
+    const bytes = this.view(kv).get(ACTIVE_SET_KEY);
+    if (!bytes) return [];
+    return (parse(bytes) as Array<{ operator: string; consensus_pubkey: string; power: string }>).map(
+      (m) => ({
+        operator: m.operator,
+        consensusPubkey: m.consensus_pubkey,
+        power: BigInt(m.power),
+      }),
+    );
+  }
+
+  /**
+   * Epoch end: scores every candidate, takes the top N as the active set, stores it, and emits
+   * one `staking/validator_update` event per consensus key whose power changed (0 = leaves),
+   * ordered by public key. Returns those updates.
+   */
+  endEpoch(ctx: Context): ValidatorUpdate[] {
+    const p = this.params.read(ctx.kv);
+    const chosen = activeSet(p, this.scores(ctx.kv, p)) as Array<Score & { validator: Validator }>;
+    const next: ActiveMember[] = chosen.map((s) => ({
+      operator: s.validator.operator,
+      consensusPubkey: s.validator.consensusPubkey,
+      power: votingPower(s.vPpm),
+    }));
+    const previous = this.activeSet(ctx.kv);
+    // CometBFT halts on an update that leaves it no validator: an epoch without a candidate
+    // keeps the set in force (until slashing exists, only undelegations can empty it).
+    if (next.length === 0 && previous.length > 0) {
+      ctx.emit(ledgerEvent("staking/empty_set_kept", { validators: previous.length.toString() }));
+      return [];
+    }
+    const before = new Map(previous.map((m) => [m.consensusPubkey, m.power]));
+    const after = new Map(next.map((m) => [m.consensusPubkey, m.power]));
+    const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
+    const updates: ValidatorUpdate[] = [];
+    for (const key of keys) {
+      const power = after.get(key) ?? 0n;
+      if (before.get(key) === power) continue;
+      updates.push({ pubKey: Buffer.from(key, "hex"), power });
+      ctx.emit(ledgerEvent(VALIDATOR_UPDATE_EVENT, { pubkey: key, power: power.toString() }));
+    }
+    this.view(ctx.kv).set(
+      ACTIVE_SET_KEY,
+      json(
+        next.map((m) => ({
+          operator: m.operator,
+          consensus_pubkey: m.consensusPubkey,
+          power: m.power.toString(),
+        })),
+      ),
+    );
+    return updates;
+  }
+
+  /** Total bonded and unbonding tokens: what STAKING_POOL must hold. */
+  pooled(kv: KVStore): bigint {
+    let total = 0n;
+    for (const [, , amount] of this.delegations(kv)) total += amount;
+    for (const e of this.unbondings(kv)) total += e.amount;
+    return total;
+  }
+}
+
+function encodeValidator(v: Validator): Uint8Array {
+  return json({
+    operator: v.operator,
+    consensus_pubkey: v.consensusPubkey,
+    description: {
+      moniker: v.description.moniker,
+      website: v.description.website,
+      details: v.description.details,
+    },
+    commission_rate_ppm: v.commissionRatePpm.toString(),
+    commission_max_rate_ppm: v.commissionMaxRatePpm.toString(),
+    commission_max_change_ppm: v.commissionMaxChangePpm.toString(),
+    tokens: v.tokens.toString(),
+    jailed: v.jailed,
+    ...(v.ratingPpm === undefined ? {} : { rating_ppm: v.ratingPpm.toString() }),
+  });
+}
+
+function decodeValidator(bytes: Uint8Array): Validator {
+  const o = parse(bytes);
+  return {
+    operator: o.operator,
+    consensusPubkey: o.consensus_pubkey,
+    description: o.description,
+    commissionRatePpm: BigInt(o.commission_rate_ppm),
+    commissionMaxRatePpm: BigInt(o.commission_max_rate_ppm),
+    commissionMaxChangePpm: BigInt(o.commission_max_change_ppm),
+    tokens: BigInt(o.tokens),
+    jailed: o.jailed,
+    ...(o.rating_ppm === undefined ? {} : { ratingPpm: BigInt(o.rating_ppm) }),
+  };
+}
