@@ -1,10 +1,17 @@
 // `btt testnet init`: the homes of a local network of CometBFT validators, each with its BTT
-// node, on 127.0.0.1 with distinct ports, all on one BTT genesis that names the validators'
-// consensus keys.
+// node, on 127.0.0.1 with distinct ports, all on one BTT genesis whose staking section makes
+// the validators' consensus keys the staking module's validators.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addressOf, BttError, PublicKeySchema } from "@btt/core";
+import { addressOf, BttError, ed25519Signer, PublicKeySchema, type Signer, toHex } from "@btt/core";
+import {
+  CommittedStore,
+  DEFAULT_STAKING_PARAMS,
+  MemoryState,
+  type StakingGenesis,
+  validatorUpdatesOf,
+} from "@btt/modules";
 import {
   Application,
   type GenesisDoc,
@@ -34,6 +41,10 @@ export interface TestnetOptions {
   ports?: (i: number) => NodePorts;
   demoAccounts?: string[];
   demoBalanceUbtt?: bigint;
+  /** Each operator's self-delegation (default 100_000_000_000 ubtt); it is funded with twice this. */
+  selfDelegationUbtt?: bigint;
+  /** Staking parameters over the defaults (e.g. `{ epoch_blocks: "5" }`). */
+  stakingParams?: Record<string, unknown>;
   now?: Date;
 }
 
@@ -46,6 +57,10 @@ export interface TestnetNode {
   /** CometBFT's validator address (hex) and the same key as a BTT address. */
   validatorAddress: string;
   bttAddress: string;
+  /** The staking operator of this node's validator; its key is `keys/operator.json`. */
+  operator: string;
+  /** Voting power in CometBFT's genesis: what block 1's epoch end gives (staking V in ppm). */
+  power: string;
   ports: NodePorts;
 }
 
@@ -76,6 +91,7 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
   const ports = opts.ports ?? defaultPorts;
   const nodes: TestnetNode[] = [];
   const keys: Array<{ address: string; pubKey: string }> = [];
+  const operators: Signer[] = [];
   for (let i = 0; i < opts.validators; i++) {
     const home = join(dir, `node${i}`);
     const cometHome = join(home, "cometbft");
@@ -88,6 +104,9 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
     const publicKey = create(PublicKeySchema, {
       key: { case: "ed25519", value: Buffer.from(key.pubKey, "base64") },
     });
+    const operator = ed25519Signer();
+    operators.push(operator);
+    writeKey(join(home, "keys"), "operator", operator);
     nodes.push({
       name: `node${i}`,
       home,
@@ -95,20 +114,75 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
       nodeId,
       validatorAddress: key.address,
       bttAddress: addressOf(publicKey),
+      operator: operator.address,
+      power: "0",
       ports: ports(i),
     });
   }
 
-  // One BTT genesis: node0's `initHome` makes the demo accounts; the validators are the
-  // CometBFT consensus keys (the staking module will hold them in its state).
+  // One BTT genesis: node0's `initHome` makes the demo accounts; each node's operator is
+  // funded and bonds a self-delegation to its CometBFT consensus key (staking genesis).
   const first = initHome(nodes[0]!.home, {
     chainId: opts.chainId,
     demoAccounts: opts.demoAccounts ?? ["alice", "bob", "carol"],
     demoBalanceUbtt: opts.demoBalanceUbtt ?? 1_000_000_000_000n,
     ...(opts.now ? { now: opts.now } : {}),
   });
-  const raw: GenesisDoc = {
+  const selfDelegation = opts.selfDelegationUbtt ?? 100_000_000_000n;
+  const appState = first.genesis.app_state as {
+    auth: { accounts: unknown[] };
+    bank: { balances: unknown[] };
+  };
+  const staking: StakingGenesis = {
+    params: { ...DEFAULT_STAKING_PARAMS, ...opts.stakingParams },
+    validators: nodes.map((n, i) => ({
+      operator: n.operator,
+      consensus_pubkey: toHex(Buffer.from(keys[i]!.pubKey, "base64")),
+      moniker: n.name,
+      commission_rate_ppm: 100_000,
+      commission_max_rate_ppm: 200_000,
+      commission_max_change_ppm: 10_000,
+      self_delegation: selfDelegation.toString(),
+      jailed: false,
+    })),
+  };
+  const withStaking: GenesisDoc = {
     ...first.genesis,
+    app_state: {
+      ...first.genesis.app_state,
+      auth: {
+        ...appState.auth,
+        accounts: [
+          ...appState.auth.accounts,
+          ...operators.map((o) => ({ address: o.address, public_key: toJson(PublicKeySchema, o.publicKey) })),
+        ],
+      },
+      bank: {
+        ...appState.bank,
+        balances: [
+          ...appState.bank.balances,
+          ...operators.map((o) => ({
+            address: o.address,
+            coins: [{ denom: "ubtt", amount: (2n * selfDelegation).toString() }],
+          })),
+        ],
+      },
+      staking,
+    },
+  };
+  // CometBFT's genesis validators stand until an update names them: give them the powers
+  // block 1's epoch end returns (block 1 carries no tx: CheckTx refuses before it), so the
+  // staking set and CometBFT's agree from the start.
+  const powers = firstEpochPowers(validateGenesis(withStaking, (id) => new Application(id)));
+  for (const [i, n] of nodes.entries()) {
+    const power = powers.get(toHex(Buffer.from(keys[i]!.pubKey, "base64")));
+    if (power === undefined || power === 0n) {
+      throw new BttError("INVALID_GENESIS", `the staking genesis gives ${n.name}'s validator no power`);
+    }
+    n.power = power.toString();
+  }
+  const raw: GenesisDoc = {
+    ...withStaking,
     validators: nodes.map((n, i) => ({
       name: `validator-${i}`,
       address: n.bttAddress,
@@ -116,12 +190,12 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
         PublicKeySchema,
         create(PublicKeySchema, { key: { case: "ed25519", value: Buffer.from(keys[i]!.pubKey, "base64") } }),
       ),
-      power: "10",
+      power: n.power,
     })),
   };
   const genesis = validateGenesis(raw, (id) => new Application(id));
   const baseConfig: NodeConfig = JSON.parse(readFileSync(homePaths(nodes[0]!.home).config, "utf8"));
-  const cometValidators = nodes.map((n, i) => ({ ...keys[i]!, power: 10n, name: n.name }));
+  const cometValidators = nodes.map((n, i) => ({ ...keys[i]!, power: BigInt(n.power), name: n.name }));
 
   for (const n of nodes) {
     const paths = homePaths(n.home);
@@ -154,4 +228,35 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
   const manifest: TestnetManifest = { chain_id: genesis.chain_id, nodes };
   writeFileSync(manifestPath(dir), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/**
+ * The powers block 1 gives, by consensus key (hex): a dry run of an empty block 1 over the
+ * genesis in memory, read from its end-block's validator updates as FinalizeBlock reads them.
+ */
+export function firstEpochPowers(genesis: GenesisDoc): Map<string, bigint> {
+  const app = new Application(genesis.chain_id);
+  const block = {
+    chainId: genesis.chain_id,
+    height: 1n,
+    timeMs: BigInt(Date.parse(genesis.genesis_time)) + 1n,
+    proposer: "",
+  };
+  const { endBlockEvents } = app.executeBlock(
+    new CommittedStore(new MemoryState()),
+    block,
+    [],
+    genesis.app_state,
+  );
+  return new Map(validatorUpdatesOf(endBlockEvents).map((u) => [toHex(u.pubKey), u.power]));
+}
+
+/** A development key file, unencrypted, in the format `btt init` writes. */
+function writeKey(dir: string, name: string, signer: Signer): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ name, type: signer.type, address: signer.address, seed: toHex(signer.seed) }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
 }

@@ -1,7 +1,7 @@
 // `btt testnet` and `btt abci`: a local network of CometBFT validators with BTT nodes, run
 // through the CLI as a person would.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import { ed25519Signer, fromHex } from "@btt/core";
 import { bankMsg } from "@btt/modules";
 import { afterAll, describe, expect, it } from "vitest";
 import { COMETBFT_INSTALL_HINT, findCometbft } from "../src/cometbft.ts";
+import { initTestnet } from "../src/testnet.ts";
 import { type NodeStatus, stopTestnet, testnetStatus } from "../src/testnet-run.ts";
 import type { BlockResult } from "./comet-helpers.ts";
 import { signedTx } from "./helpers.ts";
@@ -46,6 +47,31 @@ describe.skipIf(!bin)("btt testnet, btt abci", () => {
       String(base),
     ]);
     expect(init.nodes.map((n: { ports: { rpc: number } }) => n.ports.rpc)).toEqual([base + 1, base + 11]);
+    // Each node's staking validator: its CometBFT consensus key and a funded operator whose key
+    // is in the node's keys/; CometBFT's genesis gives it the power block 1 will return.
+    const cometKeys: string[] = [];
+    const operators: string[] = [];
+    for (const n of init.nodes as Array<{ name: string; operator: string; power: string }>) {
+      const key = JSON.parse(
+        readFileSync(join(tn, n.name, "cometbft", "config", "priv_validator_key.json"), "utf8"),
+      );
+      cometKeys.push(key.pub_key.value);
+      operators.push(n.operator);
+      expect(JSON.parse(readFileSync(join(tn, n.name, "keys", "operator.json"), "utf8")).address).toBe(
+        n.operator,
+      );
+    }
+    for (const n of init.nodes as Array<{ name: string }>) {
+      const cometGenesis = JSON.parse(
+        readFileSync(join(tn, n.name, "cometbft", "config", "genesis.json"), "utf8"),
+      );
+      expect(
+        cometGenesis.validators.map((v: { pub_key: { value: string }; power: string }) => [
+          v.pub_key.value,
+          v.power,
+        ]),
+      ).toEqual(cometKeys.map((key) => [key, "675000"]));
+    }
     const again = btt(["testnet", "init", "--dir", tn]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds a testnet/);
@@ -67,6 +93,33 @@ describe.skipIf(!bin)("btt testnet, btt abci", () => {
         );
       const [a, b] = await Promise.all([rpc(base + 1), rpc(base + 11)]);
       expect(a.result.block.header.app_hash).toBe(b.result.block.header.app_hash);
+      // The staking module governs the set: CometBFT's /validators (on either node, at genesis
+      // and after block 1's epoch end) lists the staking active set with its powers, and
+      // each power is the V that the `scores` query reports.
+      const api = (path: string) =>
+        fetch(`http://127.0.0.1:${base + 3}/v1/queries/staking/${path}`).then((r) => r.json());
+      const activeSet = (await api("active_set")) as {
+        validators: Array<{ operator: string; consensus_pubkey: string; power: string }>;
+      };
+      const scores = (await api("scores")) as { scores: Array<{ operator: string; v_ppm: string }> };
+      const staked = activeSet.validators
+        .map((v) => [Buffer.from(v.consensus_pubkey, "hex").toString("base64"), v.power])
+        .sort();
+      expect(staked.map(([key]) => key).sort()).toEqual(cometKeys.sort());
+      expect(activeSet.validators.map((v) => v.operator).sort()).toEqual(operators.sort());
+      // Two equal validators: S = 0.5, H = 1, C = 0.5 → V = 0.2 + 0.35 + 0.125.
+      expect(staked.map(([, power]) => power)).toEqual(["675000", "675000"]);
+      expect(Object.fromEntries(activeSet.validators.map((v) => [v.operator, v.power]))).toEqual(
+        Object.fromEntries(scores.scores.map((s) => [s.operator, s.v_ppm])),
+      );
+      const cometSet = async (port: number, height: number) => {
+        const r = (await fetch(`http://127.0.0.1:${port}/validators?height=${height}`).then((res) =>
+          res.json(),
+        )) as { result: { validators: Array<{ pub_key: { value: string }; voting_power: string }> } };
+        return r.result.validators.map((v) => [v.pub_key.value, v.voting_power]).sort();
+      };
+      for (const port of [base + 1, base + 11])
+        for (const height of [1, 3]) expect(await cometSet(port, height)).toEqual(staked);
       // A transfer through node1's API (submitted via its CometBFT) commits on both nodes.
       const alice = ed25519Signer(
         fromHex(JSON.parse(readFileSync(join(tn, "node0", "keys", "alice.json"), "utf8")).seed),
@@ -108,4 +161,30 @@ describe.skipIf(!bin)("btt testnet, btt abci", () => {
       expect(log).toMatch(/"msg":"Node stopped"/);
     }
   }, 120_000);
+
+  it("`initTestnet` refuses a staking genesis that would give a validator no power", () => {
+    const bad = join(dir, "no-power");
+    // Every candidate is rated 0.5 by default: a minimum of 0.6 leaves the set empty.
+    expect(() =>
+      initTestnet(bad, {
+        validators: 1,
+        chainId: "btt-testnet-1",
+        cometbft: bin!,
+        timeoutCommit: "200ms",
+        stakingParams: { min_rating_ppm: 600_000 },
+      }),
+    ).toThrow(/gives node0's validator no power/);
+    expect(existsSync(join(bad, "testnet.json"))).toBe(false);
+    // Staking parameters the module refuses (weights not adding up to 1_000_000).
+    expect(() =>
+      initTestnet(join(dir, "bad-params"), {
+        validators: 1,
+        chainId: "btt-testnet-1",
+        cometbft: bin!,
+        timeoutCommit: "200ms",
+        stakingParams: { weight_stake_ppm: 1 },
+      }),
+    ).toThrow(/weight/);
+    expect(existsSync(join(dir, "bad-params", "testnet.json"))).toBe(false);
+  });
 });

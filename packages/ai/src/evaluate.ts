@@ -1,7 +1,7 @@
 // Evaluation of the caries model against labelled images: lesion-level precision/recall (a
 // prediction matches an unmatched label of IoU ≥ 0.3), image-level sensitivity/specificity/
 // accuracy (any lesion vs none), tooth and severity accuracy on matched lesions, each with a
-// Wilson 95% interval.
+// Wilson 95% interval; plus the calibration error of D_confidence (ECE) and the image-level AUC.
 import type { CariesFinding } from "./caries.ts";
 import type { CariesLabel } from "./synth.ts";
 
@@ -41,6 +41,101 @@ export interface CariesEvaluation {
   imageAccuracy: Proportion;
   toothAccuracy: Proportion;
   severityAccuracy: Proportion;
+  /** ECE of each prediction's D_confidence against whether it matched a label. */
+  calibrationError: Calibration;
+  /** Image-level AUC of the largest lesion score (0 for an image without findings). */
+  auc: Auc;
+}
+
+export interface CalibrationBin {
+  lo: number;
+  hi: number;
+  n: number;
+  /** Mean D_confidence of the bin's predictions. */
+  confidence: number;
+  /** Share of the bin's predictions that matched a label. */
+  matched: number;
+}
+
+export interface Calibration {
+  value: number;
+  n: number;
+  bins: CalibrationBin[];
+}
+
+const r4 = (v: number) => Math.round(v * 10_000) / 10_000;
+
+/**
+ * Expected calibration error over `bins` equal-width bins of [0, 1]:
+ * Σ_b (n_b / N)·|mean score_b − matched share_b|. 0 when there are no predictions.
+ */
+export function expectedCalibrationError(
+  predictions: readonly { score: number; matched: boolean }[],
+  bins = 10,
+): Calibration {
+  const acc = Array.from({ length: bins }, () => ({ n: 0, score: 0, hits: 0 }));
+  for (const p of predictions) {
+    const b = acc[Math.min(bins - 1, Math.max(0, Math.floor(p.score * bins)))]!;
+    b.n++;
+    b.score += p.score;
+    if (p.matched) b.hits++;
+  }
+  const n = predictions.length;
+  let ece = 0;
+  const out: CalibrationBin[] = [];
+  acc.forEach((b, i) => {
+    if (b.n === 0) return;
+    ece += (b.n / n) * Math.abs(b.score / b.n - b.hits / b.n);
+    out.push({
+      lo: i / bins,
+      hi: (i + 1) / bins,
+      n: b.n,
+      confidence: r4(b.score / b.n),
+      matched: r4(b.hits / b.n),
+    });
+  });
+  return { value: r4(ece), n, bins: out };
+}
+
+export interface Auc {
+  value: number;
+  /** Hanley–McNeil (1982) normal interval; it collapses to a point at AUC 0 or 1. */
+  ci95: [number, number];
+  positives: number;
+  negatives: number;
+}
+
+/**
+ * Area under the ROC curve as the Mann–Whitney statistic: the chance that a positive's score
+ * exceeds a negative's, ties counting one half, from midranks of the pooled scores.
+ */
+export function aucMannWhitney(positives: readonly number[], negatives: readonly number[]): Auc {
+  const n1 = positives.length;
+  const n2 = negatives.length;
+  if (n1 === 0 || n2 === 0) return { value: 0.5, ci95: [0, 1], positives: n1, negatives: n2 };
+  const pooled = [...positives.map((s) => ({ s, pos: true })), ...negatives.map((s) => ({ s, pos: false }))];
+  pooled.sort((a, b) => a.s - b.s);
+  let rankSum = 0;
+  for (let i = 0; i < pooled.length; ) {
+    let j = i;
+    while (j + 1 < pooled.length && pooled[j + 1]!.s === pooled[i]!.s) j++;
+    const midrank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if (pooled[k]!.pos) rankSum += midrank;
+    i = j + 1;
+  }
+  const a = (rankSum - (n1 * (n1 + 1)) / 2) / (n1 * n2);
+  const q1 = a / (2 - a);
+  const q2 = (2 * a * a) / (1 + a);
+  const se = Math.sqrt(
+    Math.max(0, (a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n2 - 1) * (q2 - a * a)) / (n1 * n2)),
+  );
+  const z = 1.959964;
+  return {
+    value: r4(a),
+    ci95: [r4(Math.max(0, a - z * se)), r4(Math.min(1, a + z * se))],
+    positives: n1,
+    negatives: n2,
+  };
 }
 
 const SEVERITY_INDEX = { enamel: 1, dentin: 2, "deep-dentin": 3 } as const;
@@ -55,6 +150,8 @@ export function evaluateCaries(
   let toothOk = 0;
   let sevOk = 0;
   const img = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  const scored: { score: number; matched: boolean }[] = [];
+  const imageScores = { pos: [] as number[], neg: [] as number[] };
   for (const { predicted, labels } of cases) {
     const used = new Set<number>();
     for (const p of [...predicted].sort((a, b) => b.score - a.score)) {
@@ -67,6 +164,7 @@ export function evaluateCaries(
           bj = j;
         }
       });
+      scored.push({ score: p.score, matched: best >= matchIou });
       if (best >= matchIou) {
         used.add(bj);
         tp++;
@@ -77,6 +175,7 @@ export function evaluateCaries(
     fn += labels.length - used.size;
     const has = labels.length > 0;
     const said = predicted.length > 0;
+    (has ? imageScores.pos : imageScores.neg).push(Math.max(0, ...predicted.map((p) => p.score)));
     if (has && said) img.tp++;
     else if (has) img.fn++;
     else if (said) img.fp++;
@@ -92,5 +191,7 @@ export function evaluateCaries(
     imageAccuracy: wilson(img.tp + img.tn, cases.length),
     toothAccuracy: wilson(toothOk, tp),
     severityAccuracy: wilson(sevOk, tp),
+    calibrationError: expectedCalibrationError(scored),
+    auc: aucMannWhitney(imageScores.pos, imageScores.neg),
   };
 }

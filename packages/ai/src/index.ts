@@ -1,5 +1,6 @@
 export * from "./caries.ts";
 export * from "./confidence.ts";
+export * from "./dataset.ts";
 export * from "./dicom.ts";
 export * from "./dicom-write.ts";
 export * from "./display.ts";

@@ -3,6 +3,7 @@ import { aiCommand } from "./commands/ai.ts";
 import { initCommand } from "./commands/init.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { queryCommand } from "./commands/query.ts";
+import { recordsCommand } from "./commands/records.ts";
 import { startCommand } from "./commands/start.ts";
 import { statusCommand } from "./commands/status.ts";
 import { testnetCommand } from "./commands/testnet.ts";
@@ -25,6 +26,7 @@ export const rootCommand: Command = {
     keysCommand,
     txCommand,
     queryCommand,
+    recordsCommand,
     watchCommand,
     aiCommand,
   ],

@@ -1,5 +1,6 @@
 // `btt ai analyze <file>`: a radiograph (DICOM, PNG, JPEG) through the caries pipeline, every
-// confidence term printed, report.json and overlay.png written. `btt ai models`: the registry.
+// confidence term printed, report.json and overlay.png written. `btt ai evaluate`: a model's
+// figures on a labelled set. `btt ai models`: the registry.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { BttError } from "@btt/core";
@@ -141,6 +142,67 @@ const analyzeCommand: Command = {
   },
 };
 
+const pct = (p: { value: number; ci95: [number, number] }) =>
+  `${f3(p.value)}  ${f3(p.ci95[0])}–${f3(p.ci95[1])}`;
+
+const evaluateCommand: Command = {
+  name: "evaluate",
+  summary:
+    "a model's figures on a labelled set: accuracy, sensitivity, specificity, precision, recall, ECE, AUC",
+  details:
+    "--data is a COCO directory (annotations.json: images {id, file_name, laterality}, annotations\n" +
+    "{image_id, bbox, attributes {tooth, severity}}) or synthetic:<seed>:<count> (generated like\n" +
+    "models/tools/synth.ts; seed 3 is the card's held-out set, seeds 1 and 2 were used in training).\n" +
+    "A prediction matches a label at IoU ≥ 0.3. Proportions carry Wilson 95% intervals; ECE is over 10\n" +
+    "bins of D_confidence vs matched; AUC is image-level (largest lesion score, Mann–Whitney) with a\n" +
+    "Hanley–McNeil interval. See packages/ai/README.md.",
+  options: {
+    model: { type: "string", value: "caries", description: "the model to evaluate (only caries so far)" },
+    data: { type: "string", value: "<dir|synthetic:seed:count>", description: "the labelled set" },
+  },
+  run: async ({ values }) => {
+    const model = (values.model as string | undefined) ?? "caries";
+    if (model !== "caries") throw new BttError("INVALID_MESSAGE", `--model ${model}: only caries is known`);
+    const data = values.data as string | undefined;
+    if (!data)
+      throw new BttError("INVALID_MESSAGE", "--data <coco-dir | synthetic:<seed>:<count>> is required");
+    const ai = await import("@btt/ai");
+    const set = await ai.openLabelledSet(data);
+    const pipeline = await ai.CariesPipeline.open();
+    try {
+      const card = pipeline.model.card;
+      const e = await ai.evaluateSet(pipeline, set);
+      const rows: [string, { value: number; ci95: [number, number]; n: number }][] = [
+        ["image accuracy", e.imageAccuracy],
+        ["image sensitivity", e.imageSensitivity],
+        ["image specificity", e.imageSpecificity],
+        ["lesion precision", e.lesionPrecision],
+        ["lesion recall", e.lesionRecall],
+        ["FDI accuracy (matched)", e.toothAccuracy],
+        ["severity accuracy (matched)", e.severityAccuracy],
+      ];
+      const lines = [
+        `${card.id}@${card.version} on ${set.description} (${e.lesions} lesions; synthetic training data, not for clinical use)`,
+        `${"measure".padEnd(28)} value  95% CI       n`,
+        ...rows.map(([name, p]) => `${name.padEnd(28)} ${pct(p)}  ${p.n}`),
+        `${"AUC (image, Mann–Whitney)".padEnd(28)} ${pct(e.auc)}  ${e.auc.positives}+/${e.auc.negatives}-`,
+        `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, ${e.calibrationError.n} predictions)`,
+      ];
+      emit(
+        values,
+        {
+          model: { id: card.id, version: card.version, sha256: pipeline.model.sha256 },
+          data: set.description,
+          ...e,
+        },
+        lines,
+      );
+    } finally {
+      await pipeline.close();
+    }
+  },
+};
+
 const modelsCommand: Command = {
   name: "models",
   summary: "the chain's model registry: models, owners and their pinned versions",
@@ -173,6 +235,6 @@ const modelsCommand: Command = {
 
 export const aiCommand: Command = {
   name: "ai",
-  summary: "AI diagnostics: analyze radiographs, list registered models",
-  subcommands: [analyzeCommand, modelsCommand],
+  summary: "AI diagnostics: analyze radiographs, evaluate a model, list registered models",
+  subcommands: [analyzeCommand, evaluateCommand, modelsCommand],
 };

@@ -6,6 +6,7 @@ import { emit, NODE_OPTION, nodeUrlOf } from "../context.ts";
 import type { Command } from "../router.ts";
 import { denomsOf } from "./chain-data.ts";
 import { consentQueryCommand, identityQueryCommand } from "./privacy.ts";
+import { recordsQueryCommand } from "./records.ts";
 
 const balanceCommand: Command = {
   name: "balance",
@@ -158,5 +159,6 @@ export const queryCommand: Command = {
     accountCommand,
     identityQueryCommand,
     consentQueryCommand,
+    recordsQueryCommand,
   ],
 };

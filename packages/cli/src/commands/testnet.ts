@@ -19,8 +19,9 @@ const initCommand: Command = {
   summary: "create the homes of a local network: CometBFT validators, each with its BTT node",
   details:
     "Each node<i>/ holds a BTT home (config.json, genesis.json) and a CometBFT home (cometbft/),\n" +
-    "on 127.0.0.1: p2p 26656+10i, rpc 26657+10i, abci 26658+10i, API 1317+i. One BTT genesis names\n" +
-    "the validators' consensus keys; the demo accounts' keys are in node0/keys.",
+    "on 127.0.0.1: p2p 26656+10i, rpc 26657+10i, abci 26658+10i, API 1317+i. One BTT genesis makes\n" +
+    "each consensus key a staking validator bonded by its operator (node<i>/keys/operator.json);\n" +
+    "the demo accounts' keys are in node0/keys.",
   options: {
     ...DIR_OPTION,
     validators: { type: "string", value: "<n>", description: "number of validators (default 4)" },
@@ -64,7 +65,7 @@ const initCommand: Command = {
       `Testnet ${manifest.chain_id} with ${manifest.nodes.length} validators in ${dir}`,
       ...manifest.nodes.map(
         (n) =>
-          `  ${n.name}  rpc :${n.ports.rpc}  p2p :${n.ports.p2p}  abci :${n.ports.abci}  api :${n.ports.api}`,
+          `  ${n.name}  rpc :${n.ports.rpc}  p2p :${n.ports.p2p}  abci :${n.ports.abci}  api :${n.ports.api}  power ${n.power}  operator ${n.operator}`,
       ),
       "Start it with `btt testnet start`.",
     ]);

@@ -7,6 +7,7 @@ import { keyringPassphrase } from "../keyring/passphrase.ts";
 import type { Command } from "../router.ts";
 import { denomsOf } from "./chain-data.ts";
 import { consentTxCommand, identityTxCommand } from "./privacy.ts";
+import { recordsTxCommand } from "./records.ts";
 
 const sendCommand: Command = {
   name: "send",
@@ -92,5 +93,6 @@ export const txCommand: Command = {
     { name: "bank", summary: "bank transactions", subcommands: [sendCommand] },
     identityTxCommand,
     consentTxCommand,
+    recordsTxCommand,
   ],
 };
