@@ -2,14 +2,11 @@
 // definition of what is signed), binary encoding, and the API's JSON form (@btt/core's, which the
 // server also decodes with).
 import {
-  assembleTx,
   BttError,
   txToJson as coreTxToJson,
   createTxBody,
-  ED25519_SIGNATURE_BYTES,
   encodeTx,
   type JsonTx,
-  ML_DSA_65_SIGNATURE_BYTES,
   type Msg,
   type Signer,
   signTx,
@@ -18,12 +15,12 @@ import {
   toHex,
   txHash,
 } from "@btt/core";
-import { type FeeSchedule, requiredFee } from "@btt/modules/auth/fee";
+import { estimateFee, type FeeSchedule } from "@btt/modules/auth/fee";
 import { MESSAGE_SCHEMAS } from "./messages.ts";
 
 export { type JsonTx, type PublicKeyJson, publicKeyToJson } from "@btt/core";
 export type { FeeSchedule } from "@btt/modules/auth/fee";
-export { parseFeeSchedule } from "@btt/modules/auth/fee";
+export { estimateFee, parseFeeSchedule } from "@btt/modules/auth/fee";
 
 export interface TxInput {
   chainId: string;
@@ -64,38 +61,6 @@ function nonceOf(nonce: bigint | number | string): bigint {
     });
   }
   return value;
-}
-
-function signatureBytesOf(signer: Pick<Signer, "type">): number {
-  return signer.type === "ed25519" ? ED25519_SIGNATURE_BYTES : ML_DSA_65_SIGNATURE_BYTES;
-}
-
-/**
- * The smallest fee the schedule accepts for this tx once signed. The fee is part of the signed
- * body, so the size depends on it: iterate until the fee covers the size it produces.
- */
-export function estimateFee(
-  schedule: FeeSchedule,
-  draft: { chainId: string; sender: string; nonce: bigint; messages: readonly Msg[]; memo?: string },
-  signer: Pick<Signer, "type" | "publicKey">,
-  includePublicKey = true,
-): bigint {
-  const placeholder = new Uint8Array(signatureBytesOf(signer));
-  const types = draft.messages.map((m) => m.type);
-  let fee = 0n;
-  for (;;) {
-    const body = createTxBody({
-      ...draft,
-      messages: [...draft.messages],
-      fee: { denom: schedule.feeDenom, amount: fee },
-    });
-    const size = encodeTx(
-      assembleTx(body, placeholder, includePublicKey ? signer.publicKey : undefined),
-    ).length;
-    const need = requiredFee(schedule, size, types);
-    if (need <= fee) return fee;
-    fee = need;
-  }
 }
 
 /** The unsigned body, with the fee fixed or estimated. */

@@ -15,7 +15,7 @@ import {
   signTx,
   toHex,
 } from "@btt/core";
-import { parseFeeSchedule, recordsMsg, requiredFee } from "@btt/modules";
+import { estimateFee, parseFeeSchedule, recordsMsg } from "@btt/modules";
 import type { BttNode } from "@btt/node";
 
 export function loadOrCreateGatewayKey(file: string): Signer {
@@ -38,14 +38,8 @@ export function loadOrCreateGatewayKey(file: string): Signer {
   return signer;
 }
 
-export interface AccessAudit {
-  id: string;
-  accessor: string;
-  allowed: boolean;
-  purpose: string;
-  code: string;
-  reason: string;
-}
+/** An audit entry: the fields of a records/Access message. */
+export type AccessAudit = Parameters<typeof recordsMsg.access>[0];
 
 /** Signs and submits audit entries with the gateway key, one tx each, nonces in order. */
 export class AuditSubmitter {
@@ -78,19 +72,7 @@ export class AuditSubmitter {
     const schedule = parseFeeSchedule(app.auth.params.raw(committed));
     const includeKey = app.auth.keeper.publicKey(committed, signer.address) === undefined;
     const draft = { chainId: app.chainId, sender: signer.address, nonce, messages: [message], memo: "" };
-    // The fee is inside the signed bytes: raise it until it covers the size it produces.
-    let fee = 0n;
-    for (;;) {
-      const bytes = encodeTx(
-        signTx(
-          createTxBody({ ...draft, fee: { denom: schedule.feeDenom, amount: fee } }),
-          signer,
-          includeKey,
-        ),
-      );
-      const need = requiredFee(schedule, bytes.length, [message.type]);
-      if (need <= fee) return this.node.submit(bytes);
-      fee = need;
-    }
+    const fee = { denom: schedule.feeDenom, amount: estimateFee(schedule, draft, signer, includeKey) };
+    return this.node.submit(encodeTx(signTx(createTxBody({ ...draft, fee }), signer, includeKey)));
   }
 }

@@ -1,5 +1,14 @@
 // The fee schedule: pure and browser-safe, so a wallet computes the same required fee the ante
 // handler checks (exported as @btt/modules/auth/fee).
+import {
+  assembleTx,
+  createTxBody,
+  ED25519_SIGNATURE_BYTES,
+  encodeTx,
+  ML_DSA_65_SIGNATURE_BYTES,
+  type Msg,
+  type Signer,
+} from "@btt/core";
 import { JsonFields } from "../framework/fields.ts";
 
 /** required fee = baseFee + feePerByte × tx bytes + Σ messageFees[message type], in feeDenom. */
@@ -32,4 +41,34 @@ export function requiredFee(schedule: FeeSchedule, txBytes: number, messageTypes
   let fee = schedule.baseFee + schedule.feePerByte * BigInt(txBytes);
   for (const type of messageTypes) fee += schedule.messageFees.get(type) ?? 0n;
   return fee;
+}
+
+/**
+ * The smallest fee the schedule accepts for this tx once signed. The fee is part of the signed
+ * body, so the size depends on it: iterate until the fee covers the size it produces.
+ */
+export function estimateFee(
+  schedule: FeeSchedule,
+  draft: { chainId: string; sender: string; nonce: bigint; messages: readonly Msg[]; memo?: string },
+  signer: Pick<Signer, "type" | "publicKey">,
+  includePublicKey = true,
+): bigint {
+  const placeholder = new Uint8Array(
+    signer.type === "ed25519" ? ED25519_SIGNATURE_BYTES : ML_DSA_65_SIGNATURE_BYTES,
+  );
+  const types = draft.messages.map((m) => m.type);
+  let fee = 0n;
+  for (;;) {
+    const body = createTxBody({
+      ...draft,
+      messages: [...draft.messages],
+      fee: { denom: schedule.feeDenom, amount: fee },
+    });
+    const size = encodeTx(
+      assembleTx(body, placeholder, includePublicKey ? signer.publicKey : undefined),
+    ).length;
+    const need = requiredFee(schedule, size, types);
+    if (need <= fee) return fee;
+    fee = need;
+  }
 }

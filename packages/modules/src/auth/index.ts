@@ -8,7 +8,7 @@ import { AuthParamsStore } from "./params.ts";
 import { authQueries } from "./queries.ts";
 
 export { AnteHandler, type AnteOutcome, FEE_COLLECTOR, type NonceWindow } from "./ante.ts";
-export { type FeeSchedule, parseFeeSchedule, requiredFee } from "./fee.ts";
+export { estimateFee, type FeeSchedule, parseFeeSchedule, requiredFee } from "./fee.ts";
 export type { AuthGenesis } from "./genesis.ts";
 export { AuthKeeper } from "./keeper.ts";
 export { type AuthParams, DEFAULT_AUTH_PARAMS } from "./params.ts";
