@@ -19,3 +19,5 @@ export * from "./rle.ts";
 export * from "./study.ts";
 export * from "./synth.ts";
 export * from "./tta.ts";
+export * from "./benchmark-input.ts";
+export * from "./canonical.ts";

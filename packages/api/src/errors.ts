@@ -40,6 +40,8 @@ export const HTTP_STATUS: Record<ErrorName, number> = {
   CONFLICT: 409,
   INVALID_IMAGE: 422,
   MODEL_INTEGRITY: 500,
+  COMMITMENT_MISMATCH: 422,
+  DEADLINE_PASSED: 409,
 };
 
 export interface ApiErrorBody {

@@ -1,5 +1,6 @@
 import { abciCommand } from "./commands/abci.ts";
 import { aiCommand } from "./commands/ai.ts";
+import { computeCommand } from "./commands/compute.ts";
 import { initCommand } from "./commands/init.ts";
 import { keysCommand } from "./commands/keys.ts";
 import { queryCommand } from "./commands/query.ts";
@@ -9,6 +10,7 @@ import { statusCommand } from "./commands/status.ts";
 import { testnetCommand } from "./commands/testnet.ts";
 import { txCommand } from "./commands/tx.ts";
 import { watchCommand } from "./commands/watch.ts";
+import { workerCommand } from "./commands/worker.ts";
 import type { Command } from "./router.ts";
 
 export const rootCommand: Command = {
@@ -29,5 +31,7 @@ export const rootCommand: Command = {
     recordsCommand,
     watchCommand,
     aiCommand,
+    computeCommand,
+    workerCommand,
   ],
 };

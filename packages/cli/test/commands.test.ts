@@ -65,6 +65,7 @@ describe("btt keys", () => {
       "dana",
       "dana-pq",
       "dana-seed",
+      "worker",
     ]);
     expect(keys[0]).toEqual({ name: "alice", type: "ed25519", address: accounts.alice });
     // Options may come before the subcommand's name.

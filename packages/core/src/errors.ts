@@ -47,6 +47,11 @@ export const ErrorCode = {
   INVALID_IMAGE: 31,
   /** A model file whose SHA-256 differs from the pinned hash, or that breaks its card's contract. */
   MODEL_INTEGRITY: 32,
+  // Compute network.
+  /** A reveal that does not open its commitment, or a seal that does not open. */
+  COMMITMENT_MISMATCH: 33,
+  /** An action after its deadline (a commit or reveal too late), or with a deadline already past. */
+  DEADLINE_PASSED: 34,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;

@@ -4,6 +4,7 @@ export * from "./block-hash.ts";
 export * from "./errors.ts";
 export * from "./gen/btt/ai/v1/ai_pb.ts";
 export * from "./gen/btt/bank/v1/bank_pb.ts";
+export * from "./gen/btt/compute/v1/compute_pb.ts";
 export * from "./gen/btt/consent/v1/consent_pb.ts";
 export * from "./gen/btt/identity/v1/identity_pb.ts";
 export * from "./gen/btt/node/v1/block_pb.ts";

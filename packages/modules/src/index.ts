@@ -2,6 +2,7 @@ export * from "./ai/index.ts";
 export * from "./auth/index.ts";
 export * from "./bank/index.ts";
 export * from "./compliance/index.ts";
+export * from "./compute/index.ts";
 export * from "./consent/index.ts";
 export * from "./framework/index.ts";
 export * from "./framework/jurisdictions.ts";

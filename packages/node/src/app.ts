@@ -8,12 +8,14 @@ import {
   type BlockInfo,
   BranchStore,
   type ComplianceModule,
+  type ComputeModule,
   type ConsentModule,
   type Context,
   createAiModule,
   createAuthModule,
   createBankModule,
   createComplianceModule,
+  createComputeModule,
   createConsentModule,
   createIdentityModule,
   createRecordsModule,
@@ -72,6 +74,9 @@ const ACCOUNT_ATTRIBUTES = new Set([
   "patient",
   "subject",
   "issuer",
+  "requester",
+  "operator",
+  "node",
 ]);
 
 /**
@@ -87,6 +92,7 @@ export class Application {
   readonly ai: AiModule;
   readonly staking: StakingModule;
   readonly records: RecordsModule;
+  readonly compute: ComputeModule;
   readonly modules: readonly Module[];
   readonly router: MessageRouter;
   readonly ante: AnteHandler;
@@ -101,6 +107,14 @@ export class Application {
     this.ai = createAiModule(this.identity.keeper);
     this.records = createRecordsModule(this.identity.keeper, this.compliance.keeper);
     this.staking = createStakingModule(this.bank.keeper, this.identity.keeper);
+    this.compute = createComputeModule({
+      bank: this.bank.keeper,
+      identity: this.identity.keeper,
+      compliance: this.compliance.keeper,
+      consent: this.consent.keeper,
+      records: this.records.keeper,
+      ai: this.ai.keeper,
+    });
     // Staking bonds from bank balances at genesis, and ends the block last (the epoch's set).
     this.modules = [
       this.auth,
@@ -110,6 +124,7 @@ export class Application {
       this.consent,
       this.ai,
       this.records,
+      this.compute,
       this.staking,
     ];
     this.router = new MessageRouter(this.modules);

@@ -3,9 +3,12 @@ import { addressOf, BttError, PublicKeySchema, type Signer, validatePublicKey } 
 import {
   BTT_DENOM,
   CREDENTIAL_TYPES,
+  type CredentialType,
   DEFAULT_AUTH_PARAMS,
+  DEFAULT_COMPUTE_PARAMS,
   DEFAULT_IDENTITY_PARAMS,
   JsonFields,
+  REWARD_POOL,
 } from "@btt/modules";
 import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import type { Application } from "./app.ts";
@@ -85,10 +88,49 @@ export interface DevGenesisOptions {
    * authorities (a health ministry for licences, a KYC provider for KYC…) per type.
    */
   identityAuthorities?: string[];
+  /**
+   * Credentials held from the first block (issued by the first root authority of their type),
+   * e.g. node_operator and patient for demo accounts, so the compute network runs with no setup.
+   */
+  credentials?: Array<{ subject: string; type: CredentialType; jurisdiction: string }>;
+  /** AI models registered at genesis, in the ai module's genesis form (models with their versions). */
+  aiModels?: unknown[];
+  /** The compute network: parameters over DEFAULT_COMPUTE_PARAMS, and a funded reward pool. */
+  compute?: DevComputeOptions;
 }
+
+export interface DevComputeOptions {
+  /** The capability benchmark suite (compute params' `benchmark`, JSON); default none: nodes start active. */
+  benchmark?: Record<string, unknown>;
+  auditors?: string[];
+  epochBlocks?: bigint;
+  /** Minted into the reward pool at genesis, so epoch rewards show on a dev chain (part of the supply). */
+  rewardPoolUbtt?: bigint;
+}
+
+/** Credentials of a dev genesis last this long after the genesis time. */
+const DEV_CREDENTIAL_MS = 10n * 365n * 86_400_000n;
 
 /** A genesis for development: one validator, funded demo accounts, default parameters. */
 export function createDevGenesis(opts: DevGenesisOptions): GenesisDoc {
+  const authorities = opts.identityAuthorities ?? opts.funded.slice(0, 1).map((f) => f.signer.address);
+  const issuedAtMs = BigInt(Date.parse(opts.genesisTime));
+  const credentials = (opts.credentials ?? []).map((c, i) => ({
+    id: String(i + 1),
+    subject: c.subject,
+    type: c.type,
+    jurisdiction: c.jurisdiction,
+    attributes: {},
+    issued_at_ms: issuedAtMs.toString(),
+    expires_at_ms: (issuedAtMs + DEV_CREDENTIAL_MS).toString(),
+    issuer: authorities[0]!,
+  }));
+  const balances = opts.funded.map(({ signer, ubtt }) => ({
+    address: signer.address,
+    coins: [{ denom: "ubtt", amount: ubtt.toString() }],
+  }));
+  const pool = opts.compute?.rewardPoolUbtt ?? 0n;
+  if (pool > 0n) balances.push({ address: REWARD_POOL, coins: [{ denom: "ubtt", amount: pool.toString() }] });
   return {
     chain_id: opts.chainId,
     genesis_time: opts.genesisTime,
@@ -111,22 +153,29 @@ export function createDevGenesis(opts: DevGenesisOptions): GenesisDoc {
       identity: {
         params: {
           ...DEFAULT_IDENTITY_PARAMS,
-          authorities: Object.fromEntries(
-            CREDENTIAL_TYPES.map((type) => [
-              type,
-              opts.identityAuthorities ?? opts.funded.slice(0, 1).map((f) => f.signer.address),
-            ]),
-          ),
+          authorities: Object.fromEntries(CREDENTIAL_TYPES.map((type) => [type, authorities])),
         },
+        authorisations: [],
+        credentials,
+        next_id: String(credentials.length + 1),
       },
       bank: {
         params: { send_enabled: true },
         denoms: [{ ...BTT_DENOM, minters: opts.minters ?? [] }],
-        balances: opts.funded.map(({ signer, ubtt }) => ({
-          address: signer.address,
-          coins: [{ denom: "ubtt", amount: ubtt.toString() }],
-        })),
+        balances,
       },
+      ...(opts.aiModels ? { ai: { models: opts.aiModels } } : {}),
+      ...(opts.compute ? { compute: { params: devComputeParams(opts.compute) } } : {}),
     },
+  };
+}
+
+function devComputeParams(c: DevComputeOptions) {
+  const d = DEFAULT_COMPUTE_PARAMS;
+  return {
+    ...d,
+    ...(c.epochBlocks !== undefined ? { epoch_blocks: c.epochBlocks.toString() } : {}),
+    auditors: c.auditors ?? d.auditors,
+    benchmark: { ...d.benchmark, ...(c.benchmark ?? {}) },
   };
 }

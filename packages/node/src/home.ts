@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { BttError, ed25519Signer, type Signer, toHex } from "@btt/core";
 import { JsonFields } from "@btt/modules";
 import { Application } from "./app.ts";
-import { createDevGenesis, type GenesisDoc, readGenesisFile } from "./genesis.ts";
+import { createDevGenesis, type DevGenesisOptions, type GenesisDoc, readGenesisFile } from "./genesis.ts";
 import { DEFAULT_MEMPOOL_OPTIONS, type MempoolOptions } from "./mempool.ts";
 import { type BlockLimits, BttNode, DEFAULT_BLOCK_LIMITS, DEFAULT_KEEP_RECENT } from "./node.ts";
 
@@ -75,6 +75,16 @@ export interface InitOptions {
   demoAccounts: string[];
   demoBalanceUbtt: bigint;
   now?: Date;
+  /**
+   * Machine accounts (e.g. the home's compute worker): keys in keys/ like the validator's, funded
+   * at genesis, not added to the keyring.
+   */
+  machineAccounts?: Array<{ name: string; ubtt: bigint }>;
+  /** The rest of the dev genesis (credentials, models, compute), given every account's address by name. */
+  devGenesis?: (
+    addresses: Record<string, string>,
+    genesisTime: Date,
+  ) => Pick<DevGenesisOptions, "credentials" | "aiModels" | "compute">;
 }
 
 /** Creates a home: a dev validator key, funded demo account keys, a genesis and a config. */
@@ -87,7 +97,8 @@ export function initHome(
   mkdirSync(paths.keys, { recursive: true });
   const validator = ed25519Signer();
   const keys: Record<string, Signer> = { validator };
-  for (const name of opts.demoAccounts) keys[name] = ed25519Signer();
+  const machines = opts.machineAccounts ?? [];
+  for (const name of [...opts.demoAccounts, ...machines.map((m) => m.name)]) keys[name] = ed25519Signer();
   for (const [name, signer] of Object.entries(keys)) {
     // Development keys, unencrypted: `btt keys` (encrypted key store) is for real accounts.
     writeFileSync(
@@ -96,11 +107,19 @@ export function initHome(
       { mode: 0o600 },
     );
   }
+  const genesisTime = opts.now ?? new Date();
   const genesis = createDevGenesis({
     chainId: opts.chainId,
-    genesisTime: (opts.now ?? new Date()).toISOString(),
+    genesisTime: genesisTime.toISOString(),
     validator,
-    funded: opts.demoAccounts.map((name) => ({ signer: keys[name]!, ubtt: opts.demoBalanceUbtt })),
+    funded: [
+      ...opts.demoAccounts.map((name) => ({ signer: keys[name]!, ubtt: opts.demoBalanceUbtt })),
+      ...machines.map((m) => ({ signer: keys[m.name]!, ubtt: m.ubtt })),
+    ],
+    ...opts.devGenesis?.(
+      Object.fromEntries(Object.entries(keys).map(([name, k]) => [name, k.address])),
+      genesisTime,
+    ),
   });
   writeFileSync(paths.genesis, `${JSON.stringify(genesis, null, 2)}\n`);
   const config: NodeConfig = {

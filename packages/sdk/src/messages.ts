@@ -16,6 +16,7 @@ import { bankMsg, MAX_MULTISEND_OUTPUTS } from "@btt/modules/bank/builders";
 import { type Amount, parseCoins, validateDenom } from "@btt/modules/bank/denoms";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { type AmountInput, toBaseUnits } from "./amounts.ts";
+import { COMPUTE_MESSAGE_SCHEMAS } from "./compute.ts";
 import { PRIVACY_MESSAGE_SCHEMAS } from "./privacy.ts";
 import { RECORDS_MESSAGE_SCHEMAS } from "./records.ts";
 
@@ -34,6 +35,7 @@ export const MESSAGE_SCHEMAS: ReadonlyMap<string, DescMessage> = new Map<string,
   ["bank/Burn", MsgBurnSchema],
   ...PRIVACY_MESSAGE_SCHEMAS,
   ...RECORDS_MESSAGE_SCHEMAS,
+  ...COMPUTE_MESSAGE_SCHEMAS,
 ]);
 
 function coinsOf(input: CoinInput | readonly CoinInput[], what: string): Amount[] {

@@ -3,9 +3,11 @@
 // the consent decision allows, and every decision on a proven account is audited on chain.
 import { join } from "node:path";
 import { BttError } from "@btt/core";
+import type { KVStore } from "@btt/modules";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { AuditSubmitter, loadOrCreateGatewayKey } from "../blobs/audit.ts";
+import { holdsAssignment, resultBlobOf } from "../blobs/compute-access.ts";
 import { ReplayWindow, verifySignedRequest } from "../blobs/signed-request.ts";
 import { FsBlobStore } from "../blobs/store.ts";
 import { errorResponses } from "../schemas.ts";
@@ -21,10 +23,18 @@ const HashParam = Type.Object({
 });
 const FetchQuery = Type.Object(
   {
-    record: Type.String({
-      pattern: "^[A-Za-z0-9._:-]{1,128}$",
-      description: "id of a record pointing at the blob",
-    }),
+    record: Type.Optional(
+      Type.String({
+        pattern: "^[A-Za-z0-9._:-]{1,128}$",
+        description: "id of a record pointing at the blob",
+      }),
+    ),
+    task: Type.Optional(
+      Type.String({
+        pattern: "^[0-9]{1,19}$",
+        description: "id of a compute task whose revealed result blob this is (the task's requester only)",
+      }),
+    ),
     purpose: Type.Optional(
       Type.Union(
         [
@@ -41,6 +51,7 @@ const FetchQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+type Purpose = NonNullable<Static<typeof FetchQuery>["purpose"]>;
 const Stored = Type.Object({ sha256: Type.String(), size: Type.Integer(), created: Type.Boolean() });
 
 export async function blobRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
@@ -53,7 +64,64 @@ export async function blobRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     node,
     () => opts.gatewayKey ?? loadOrCreateGatewayKey(join(node.opts.dataDir, "gateway_key.json")),
   );
-  const { records, consent } = node.ledger.app;
+  const { records, consent, compute } = node.ledger.app;
+
+  /** Consent's decision, or the gateway's own (owner, compute); `reason` is what the audit records. */
+  type Decision =
+    | { readonly allowed: true; readonly rule: string }
+    | { readonly allowed: false; readonly reason: { code: string; rule: string; detail: string } };
+
+  /** The owner, a node assigned a slot computing on the record, or whoever consent allows. */
+  function recordDecision(
+    kv: KVStore,
+    accessor: string,
+    id: string | undefined,
+    sha256: string,
+    purpose: Purpose,
+  ) {
+    if (id === undefined)
+      throw new BttError("INVALID_REQUEST", "name the record (?record=) or the task (?task=)");
+    const record = records.keeper.record(kv, id);
+    if (!record || record.blobSha256 !== sha256) {
+      throw new BttError("NOT_FOUND", `no record ${id} points at blob ${sha256}`, { record: id });
+    }
+    const header = node.height > 0 ? node.ledger.blocks.header(node.height) : undefined;
+    const decision: Decision =
+      accessor === record.owner
+        ? { allowed: true, rule: "owner" }
+        : purpose === "treatment" && holdsAssignment(kv, compute.keeper, accessor, id)
+          ? { allowed: true, rule: "compute.assignment" }
+          : consent.keeper.accessDecision(kv, {
+              grantee: accessor,
+              patient: record.owner,
+              dataClass: record.dataClass,
+              purpose,
+              recordId: id,
+              atMs: header?.timeMs ?? 0n,
+            });
+    return { id, decision };
+  }
+
+  /** A task's result blob, for the task's requester only; audited against the shard's input record. */
+  function resultDecision(kv: KVStore, accessor: string, taskId: bigint, sha256: string) {
+    const found = resultBlobOf(kv, compute.keeper, taskId, sha256);
+    if (!found)
+      throw new BttError("NOT_FOUND", `task ${taskId} revealed no result blob ${sha256}`, {
+        task: `${taskId}`,
+      });
+    const decision: Decision =
+      accessor === found.task.requester
+        ? { allowed: true, rule: "compute.result" }
+        : {
+            allowed: false,
+            reason: {
+              code: "NOT_REQUESTER",
+              rule: "compute.result",
+              detail: `only task ${taskId}'s requester reads its results`,
+            },
+          };
+    return { id: found.recordId, decision };
+  }
 
   app.put<{ Params: Static<typeof HashParam>; Body: Buffer }>(
     "/blobs/:hash",
@@ -91,6 +159,8 @@ export async function blobRoutes(app: FastifyInstance, ctx: ApiContext): Promise
         description:
           "Headers x-btt-address, x-btt-key-type, x-btt-public-key, x-btt-timestamp (ms), x-btt-nonce, x-btt-signature " +
           "over `btt/blob-request/v1\\nGET\\n<path with query>\\n<timestamp>\\n<nonce>` (SDK: signedRequestHeaders). " +
+          "?record=<id>: the record's owner, an account its consent allows, or the compute node assigned an open slot " +
+          "of a task on that record. ?task=<id>: a result blob the task's nodes revealed, for the task's requester. " +
           "403 UNAUTHORIZED for a bad signature, a clock skew above 60 s, a replayed nonce, or a refused access. " +
           "Each decision on a proven account is submitted as a records/Access audit tx by the gateway's key.",
         params: HashParam,
@@ -104,25 +174,12 @@ export async function blobRoutes(app: FastifyInstance, ctx: ApiContext): Promise
     async (request, reply) => {
       const accessor = verifySignedRequest(request.headers, "GET", request.url, replay);
       const sha256 = request.params.hash;
-      const id = request.query.record;
       const purpose = request.query.purpose ?? "treatment";
       const kv = node.ledger.committed;
-      const record = records.keeper.record(kv, id);
-      if (!record || record.blobSha256 !== sha256) {
-        throw new BttError("NOT_FOUND", `no record ${id} points at blob ${sha256}`, { record: id });
-      }
-      const header = node.height > 0 ? node.ledger.blocks.header(node.height) : undefined;
-      const decision =
-        accessor === record.owner
-          ? ({ allowed: true, rule: "owner" } as const)
-          : consent.keeper.accessDecision(kv, {
-              grantee: accessor,
-              patient: record.owner,
-              dataClass: record.dataClass,
-              purpose,
-              recordId: id,
-              atMs: header?.timeMs ?? 0n,
-            });
+      const { id, decision } =
+        request.query.task !== undefined
+          ? resultDecision(kv, accessor, BigInt(request.query.task), sha256)
+          : recordDecision(kv, accessor, request.query.record, sha256, purpose);
       // The audit entry goes in before any byte goes out: no record, no bytes.
       let auditTx: string;
       try {

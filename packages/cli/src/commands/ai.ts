@@ -233,8 +233,27 @@ const modelsCommand: Command = {
   },
 };
 
+const sampleCommand: Command = {
+  name: "sample",
+  summary: "write a synthetic bitewing radiograph (DICOM) to try the pipeline and the compute network",
+  details:
+    "A pure function of --seed (the generator behind the shipped model's training data and the\n" +
+    "compute benchmark): soft tissue, bone, teeth and 0-3 proximal lesions. Not a real radiograph.",
+  args: [{ name: "file", description: "where to write the .dcm file" }],
+  options: { seed: { type: "string", value: "<n>", description: "generator seed (default 1)" } },
+  run: async ({ args, values }) => {
+    const [file] = args as [string];
+    const seed = countOption(values, "seed") ?? 1;
+    const { benchmarkInput } = await import("@btt/ai");
+    const bytes = await benchmarkInput(seed);
+    await mkdir(dirname(resolve(file)), { recursive: true });
+    await writeFile(file, bytes);
+    emit(values, { file, seed, bytes: bytes.length }, `wrote ${file} (synthetic bitewing, seed ${seed})`);
+  },
+};
+
 export const aiCommand: Command = {
   name: "ai",
-  summary: "AI diagnostics: analyze radiographs, evaluate a model, list registered models",
-  subcommands: [analyzeCommand, evaluateCommand, modelsCommand],
+  summary: "AI diagnostics: analyze radiographs, evaluate a model, list registered models, write samples",
+  subcommands: [analyzeCommand, evaluateCommand, modelsCommand, sampleCommand],
 };

@@ -1,10 +1,15 @@
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { BttError, toHex } from "@btt/core";
 import { emit, genesisPath, homeOf, keyringOf } from "../context.ts";
 import { DEV_PASSPHRASE, MIN_PASSPHRASE_LENGTH, PASSPHRASE_ENV } from "../keyring/passphrase.ts";
 import type { Command, ParsedValues } from "../router.ts";
+import { devNetworkGenesis, WORKER_ACCOUNT, WORKER_BALANCE_UBTT } from "./dev-network.ts";
 
 export const DEMO_ACCOUNTS = ["alice", "bob", "carol"];
+/** The blob gateway's key: it signs the on-chain audit entry of every blob access, so it needs fees. */
+const GATEWAY_ACCOUNT = "gateway";
+const GATEWAY_BALANCE_UBTT = 100_000_000n;
 const DEMO_BALANCE_UBTT = 1_000_000_000_000n;
 
 export const INIT_OPTIONS = {
@@ -22,7 +27,10 @@ export const initCommand: Command = {
   details: `The demo accounts alice, bob and carol (1,000,000 BTT each) are added to the keyring,
 sealed with $${PASSPHRASE_ENV} when it is set, else with the development passphrase
 "${DEV_PASSPHRASE}". Their unencrypted seeds also stay in <home>/keys, like the validator's:
-a dev chain's keys are not secrets.`,
+a dev chain's keys are not secrets. The compute network is ready: the demo accounts hold
+node_operator credentials (DE), alice is also a patient (the default requester), carol audits, the reference caries model (and its
+benchmark suite, when models/caries/benchmark.json exists) is registered, the reward pool holds
+100 BTT, and a worker key ("worker" in the keyring, 1000 BTT, a node_operator) runs \`btt worker\`.`,
   options: INIT_OPTIONS,
   run: async ({ values }) => initHomeWithKeyring(homeOf(values), values),
 };
@@ -43,10 +51,24 @@ export async function initHomeWithKeyring(home: string, values: ParsedValues): P
     chainId,
     demoAccounts: DEMO_ACCOUNTS,
     demoBalanceUbtt: DEMO_BALANCE_UBTT,
+    machineAccounts: [
+      { name: WORKER_ACCOUNT, ubtt: WORKER_BALANCE_UBTT },
+      { name: GATEWAY_ACCOUNT, ubtt: GATEWAY_BALANCE_UBTT },
+    ],
+    devGenesis: (addresses, time) =>
+      devNetworkGenesis(DEMO_ACCOUNTS, WORKER_ACCOUNT, addresses, BigInt(time.getTime())),
   });
+  // The gateway reads its key from <data>/gateway_key.json (the same JSON shape as keys/*.json).
+  const { homePaths } = await import("@btt/node");
+  const paths = homePaths(home);
+  mkdirSync(paths.data, { recursive: true });
+  copyFileSync(join(paths.keys, `${GATEWAY_ACCOUNT}.json`), join(paths.data, "gateway_key.json"));
   const keyring = keyringOf(home);
+  // The worker's key goes in the keyring too: `btt worker` (and `btt start`'s worker) sign with it.
   await Promise.all(
-    DEMO_ACCOUNTS.map((name) => keyring.add(name, "ed25519", { seed: keys[name]!.seed }, passphrase)),
+    [...DEMO_ACCOUNTS, WORKER_ACCOUNT].map((name) =>
+      keyring.add(name, "ed25519", { seed: keys[name]!.seed }, passphrase),
+    ),
   );
   const accounts = Object.fromEntries(DEMO_ACCOUNTS.map((name) => [name, keys[name]!.address]));
   const passphraseNote = fromEnv
@@ -60,6 +82,7 @@ export async function initHomeWithKeyring(home: string, values: ParsedValues): P
       validator: keys.validator!.address,
       validator_public_key: toHex(keys.validator!.publicKey.key.value as Uint8Array),
       accounts,
+      worker: keys[WORKER_ACCOUNT]!.address,
       keyring: keyring.dir,
       dev_passphrase: fromEnv ? null : DEV_PASSPHRASE,
     },
@@ -67,6 +90,7 @@ export async function initHomeWithKeyring(home: string, values: ParsedValues): P
       `Initialised ${home} for chain ${genesis.chain_id}`,
       `  validator  ${keys.validator!.address}`,
       ...Object.entries(accounts).map(([name, address]) => `  ${name.padEnd(10)} ${address}  1000000 BTT`),
+      `  ${WORKER_ACCOUNT.padEnd(10)} ${keys[WORKER_ACCOUNT]!.address}  compute worker, 1000 BTT (keyring key "${WORKER_ACCOUNT}")`,
       `Demo keys are in the keyring ${keyring.dir}, ${passphraseNote}.`,
     ],
   );

@@ -44,7 +44,7 @@ function listOf(text: string | undefined): string[] {
 }
 
 /** Signs `messages` with a keyring key, submits, waits (unless --no-wait) and prints the tx's events. */
-async function send(values: ParsedValues, from: string, messages: Msg[], what: string): Promise<void> {
+export async function send(values: ParsedValues, from: string, messages: Msg[], what: string): Promise<void> {
   const keyring = keyringOf(homeOf(values));
   keyring.get(from);
   await withNode(nodeUrlOf(values), async (client) => {

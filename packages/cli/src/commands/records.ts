@@ -32,7 +32,10 @@ interface RecordJson {
 }
 
 /** Opens a keyring key: its signer and seed (the seed also gives the X25519 key). */
-async function unlockKey(values: ParsedValues, name: string): Promise<{ signer: Signer; seed: Uint8Array }> {
+export async function unlockKey(
+  values: ParsedValues,
+  name: string,
+): Promise<{ signer: Signer; seed: Uint8Array }> {
   const keyring = keyringOf(homeOf(values));
   keyring.get(name);
   const passphrase = await keyringPassphrase({ key: name, creating: false });
@@ -41,7 +44,7 @@ async function unlockKey(values: ParsedValues, name: string): Promise<{ signer: 
 }
 
 /** The gateway's error body as a BttApiError, so the CLI prints its reason (and denial code). */
-async function gatewayError(res: Response, what: string): Promise<BttApiError> {
+export async function gatewayError(res: Response, what: string): Promise<BttApiError> {
   const text = await res.text();
   let body: { code?: string; message?: string; details?: Record<string, unknown> } = {};
   try {
@@ -56,7 +59,7 @@ async function gatewayError(res: Response, what: string): Promise<BttApiError> {
   return new BttApiError(body.code ?? "INTERNAL", message, res.status, body.details ?? {});
 }
 
-async function fetchOrUnreachable(url: string, init: RequestInit): Promise<Response> {
+export async function fetchOrUnreachable(url: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
   } catch (err) {
@@ -68,14 +71,14 @@ async function fetchOrUnreachable(url: string, init: RequestInit): Promise<Respo
   }
 }
 
-async function recordOf(client: BttClient, id: string): Promise<RecordJson> {
+export async function recordOf(client: BttClient, id: string): Promise<RecordJson> {
   const r = (await client.query("records", "record", { id })) as { record?: RecordJson };
   if (!r.record) throw new BttError("NOT_FOUND", `no record ${id}`);
   return r.record;
 }
 
 /** An account's published X25519 key; without one nothing can be wrapped for it. */
-async function publishedKey(client: BttClient, address: string): Promise<Uint8Array> {
+export async function publishedKey(client: BttClient, address: string): Promise<Uint8Array> {
   let r: { public_key?: string };
   try {
     r = (await client.query("records", "encryption_key", { address })) as { public_key?: string };
@@ -131,6 +134,43 @@ const setKeyCommand: Command = {
   },
 };
 
+/**
+ * Encrypts `plaintext` here for its owner (the signer) and `to`, uploads the ciphertext to the
+ * gateway and registers the record on chain: what `btt records put` and `btt compute submit` do.
+ */
+export async function storeRecord(
+  client: BttClient,
+  url: string,
+  signer: Signer,
+  seed: Uint8Array,
+  plaintext: Uint8Array,
+  opts: { id: string; dataClass: string; jurisdiction: string; to?: readonly string[] },
+) {
+  const owner = { address: signer.address, publicKey: encryptionKeyFromSeed(seed).publicKey };
+  const others = [...new Set(opts.to ?? [])].filter((a) => a !== signer.address);
+  const recipients = [owner];
+  for (const address of others) recipients.push({ address, publicKey: await publishedKey(client, address) });
+  // The chain keeps wrapped keys sorted by recipient.
+  recipients.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const sealed = sealRecord(new Uint8Array(plaintext), recipients);
+  // Built (and checked) before the upload, so bad input uploads nothing.
+  const message = records.register({
+    id: opts.id,
+    blobSha256: sealed.sha256,
+    dataClass: opts.dataClass,
+    jurisdiction: opts.jurisdiction,
+    wrappedKeys: sealed.wrappedKeys,
+  });
+  const put = await fetchOrUnreachable(`${url}/v1/blobs/${sealed.sha256}`, {
+    method: "PUT",
+    headers: { "content-type": "application/octet-stream" },
+    body: sealed.blob,
+  });
+  if (put.status !== 200 && put.status !== 201) throw await gatewayError(put, "upload refused");
+  const result = await client.signAndSubmit(signer, [message], { wait: true });
+  return { sealed, recipients, result };
+}
+
 const putCommand: Command = {
   name: "put",
   summary: "encrypt a file locally, upload the ciphertext and register the record on chain",
@@ -176,29 +216,19 @@ const putCommand: Command = {
     const url = nodeUrlOf(values);
     await withNode(url, async (client) => {
       const { signer, seed } = await unlockKey(values, name);
-      const owner = { address: signer.address, publicKey: encryptionKeyFromSeed(seed).publicKey };
-      const others = [...new Set(to)].filter((a) => a !== signer.address);
-      const recipients = [owner];
-      for (const address of others)
-        recipients.push({ address, publicKey: await publishedKey(client, address) });
-      // The chain keeps wrapped keys sorted by recipient.
-      recipients.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-      const sealed = sealRecord(new Uint8Array(readFileSync(file)), recipients);
-      // Built (and checked) before the upload, so bad input uploads nothing.
-      const message = records.register({
-        id,
-        blobSha256: sealed.sha256,
-        dataClass,
-        jurisdiction,
-        wrappedKeys: sealed.wrappedKeys,
-      });
-      const put = await fetchOrUnreachable(`${url}/v1/blobs/${sealed.sha256}`, {
-        method: "PUT",
-        headers: { "content-type": "application/octet-stream" },
-        body: sealed.blob,
-      });
-      if (put.status !== 200 && put.status !== 201) throw await gatewayError(put, "upload refused");
-      const result = await client.signAndSubmit(signer, [message], { wait: true });
+      const { sealed, recipients, result } = await storeRecord(
+        client,
+        url,
+        signer,
+        seed,
+        readFileSync(file),
+        {
+          id,
+          dataClass,
+          jurisdiction,
+          to,
+        },
+      );
       emit(
         values,
         {

@@ -1,13 +1,19 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import type { RunningApi } from "@btt/api";
 import { BttError, toHex } from "@btt/core";
-import { homeOf } from "../context.ts";
+import { homeOf, keyringOf } from "../context.ts";
+import { DEV_PASSPHRASE, PASSPHRASE_ENV } from "../keyring/passphrase.ts";
 import type { Command } from "../router.ts";
+import { WORKER_ACCOUNT } from "./dev-network.ts";
 import { INIT_OPTIONS, initHomeWithKeyring, isInitialised } from "./init.ts";
 
 export const startCommand: Command = {
   name: "start",
   summary: "run the node, its API and the solo consensus driver from a home directory",
-  details: "Logs one JSON line per block. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.",
+  details:
+    "Logs one JSON line per block. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM. Once the API is up,\n" +
+    `a compute worker runs beside the node (\`btt worker\` with the keyring key "${WORKER_ACCOUNT}", in a\n` +
+    "child process so inference never delays a block); --no-worker leaves it out.",
   options: {
     "init-if-missing": { type: "boolean", description: "run `btt init` first when the home has no genesis" },
     "api-port": {
@@ -20,6 +26,7 @@ export const startCommand: Command = {
       value: "<host>",
       description: "API address to bind (default: the config's api.host)",
     },
+    "no-worker": { type: "boolean", description: "do not run the compute worker beside the node" },
     ...INIT_OPTIONS,
   },
   run: async ({ values }) => {
@@ -72,10 +79,18 @@ export const startCommand: Command = {
       api: api.url,
       docs: `${api.url}/docs`,
     });
+    const worker =
+      values["no-worker"] || !keyringOf(home).has(WORKER_ACCOUNT)
+        ? undefined
+        : startWorker(home, api.url, log);
     let stopping = false;
     const shutdown = async () => {
       if (stopping) return;
       stopping = true;
+      if (worker && worker.exitCode === null) {
+        worker.kill("SIGTERM");
+        await new Promise((r) => worker.once("exit", r));
+      }
       driver.stop();
       await api.close();
       const height = node.height;
@@ -87,6 +102,39 @@ export const startCommand: Command = {
     process.once("SIGTERM", shutdown);
   },
 };
+
+/**
+ * `btt worker` for the home's worker key, as a child process of this one (same runtime, same
+ * loader), its log lines passed through; the keyring passphrase is $BTT_KEYRING_PASSPHRASE or the
+ * development one `btt init` used without it.
+ */
+function startWorker(
+  home: string,
+  apiUrl: string,
+  log: (msg: string, fields?: Record<string, unknown>) => void,
+): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      process.argv[1]!,
+      "worker",
+      "--home",
+      home,
+      "--node",
+      apiUrl,
+      "--key",
+      WORKER_ACCOUNT,
+    ],
+    {
+      env: { ...process.env, [PASSPHRASE_ENV]: process.env[PASSPHRASE_ENV] || DEV_PASSPHRASE },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  log("Worker started", { pid: child.pid, key: WORKER_ACCOUNT });
+  child.once("exit", (code, signal) => log("Worker stopped", { code, signal }));
+  return child;
+}
 
 function parsePort(text: string): number {
   const port = Number(text);

@@ -6,6 +6,7 @@ import { checkKeyName } from "../keyring/keyring.ts";
 import { keyringPassphrase } from "../keyring/passphrase.ts";
 import type { Command } from "../router.ts";
 import { denomsOf } from "./chain-data.ts";
+import { computeTxCommand } from "./compute.ts";
 import { consentTxCommand, identityTxCommand } from "./privacy.ts";
 import { recordsTxCommand } from "./records.ts";
 
@@ -94,5 +95,6 @@ export const txCommand: Command = {
     identityTxCommand,
     consentTxCommand,
     recordsTxCommand,
+    computeTxCommand,
   ],
 };
