@@ -1,3 +1,5 @@
+export * from "./benchmark-input.ts";
+export * from "./canonical.ts";
 export * from "./caries.ts";
 export * from "./confidence.ts";
 export * from "./dataset.ts";
@@ -19,5 +21,3 @@ export * from "./rle.ts";
 export * from "./study.ts";
 export * from "./synth.ts";
 export * from "./tta.ts";
-export * from "./benchmark-input.ts";
-export * from "./canonical.ts";

@@ -6,7 +6,14 @@ import { randomBytes } from "node:crypto";
 import { resultSha256 } from "@btt/ai";
 import { fromHex, type Signer, toHex } from "@btt/core";
 import { computeMsg, resultCommitment } from "@btt/modules";
-import { BttApiError, BttClient, decryptBlob, type EncryptionKeyPair, unwrapContentKey } from "@btt/sdk";
+import {
+  type AssignmentJson,
+  BttApiError,
+  BttClient,
+  decryptBlob,
+  type EncryptionKeyPair,
+  unwrapContentKey,
+} from "@btt/sdk";
 import WebSocket from "ws";
 import { BlobGateway } from "./gateway.ts";
 import { ModelRunner } from "./model-runner.ts";
@@ -43,19 +50,6 @@ export interface WorkerOptions {
   pollMs?: number;
   logger?: WorkerLogger;
   testOnlyFaults?: TestOnlyFaults;
-}
-
-interface AssignmentJson {
-  task_id: string;
-  shard: number;
-  replica: number;
-  state: "assigned" | "committed";
-  model_id: string;
-  model_version: string;
-  record_id: string;
-  requester: string;
-  input_key: Record<string, string> | null;
-  reveal_open: boolean;
 }
 
 const jsonLogger: WorkerLogger = {

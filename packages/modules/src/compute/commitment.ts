@@ -1,16 +1,7 @@
 // The hashes workers and auditors commit to. Browser-safe: the worker, the SDK and the chain
 // compute them the same way.
 import { addressBytes, sha256, toHex, utf8 } from "@btt/core";
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { join } from "../staking/keys.ts";
 
 function be(value: bigint, bytes: number): Uint8Array {
   const out = new Uint8Array(bytes);
@@ -36,7 +27,7 @@ export function resultCommitment(
 ): string {
   return toHex(
     sha256(
-      concat([
+      join(
         utf8.encode("btt/compute/commit/v1"),
         be(taskId, 8),
         be(BigInt(shard), 4),
@@ -44,14 +35,12 @@ export function resultCommitment(
         addressBytes(worker),
         resultSha256,
         salt,
-      ]),
+      ),
     ),
   );
 }
 
 /** SHA-256("btt/compute/seal/v1" ‖ auditor address bytes ‖ expected result hashes ‖ salt). */
 export function auditSeal(auditor: string, expected: readonly Uint8Array[], salt: Uint8Array): string {
-  return toHex(
-    sha256(concat([utf8.encode("btt/compute/seal/v1"), addressBytes(auditor), ...expected, salt])),
-  );
+  return toHex(sha256(join(utf8.encode("btt/compute/seal/v1"), addressBytes(auditor), ...expected, salt)));
 }
