@@ -1,5 +1,6 @@
 import { BttError, type DecodedTx, decodeTx, ErrorCode, sha256, toBttError, toHex } from "@btt/core";
 import {
+  type BlockMisbehavior,
   type BlockSigner,
   canonicalJson,
   type LedgerEvent,
@@ -13,6 +14,8 @@ import {
   CheckTxType,
   type Event,
   type ExecTxResult,
+  type Misbehavior,
+  misbehaviorTypeToJSON,
   type Request,
   type RequestCheckTx,
   type RequestFinalizeBlock,
@@ -199,6 +202,7 @@ export class BttAbciApp {
       req.time,
       req.proposerAddress,
       signersOf(req.localLastCommit?.votes),
+      misbehaviorOf(req.misbehavior),
     );
     const txs = picked.filter((_, i) => {
       const at = candidate.positions[i]!;
@@ -223,6 +227,7 @@ export class BttAbciApp {
       req.time,
       req.proposerAddress,
       signersOf(req.proposedLastCommit?.votes),
+      misbehaviorOf(req.misbehavior),
     );
     if (candidate.undecodable.size > 0) return reject;
     if (candidate.executed.execution.txs.some((t) => t.rejected)) return reject;
@@ -243,6 +248,7 @@ export class BttAbciApp {
       req.time,
       req.proposerAddress,
       signersOf(req.decidedLastCommit?.votes),
+      misbehaviorOf(req.misbehavior),
     );
     this.finalized = candidate;
     const { execution } = candidate.executed;
@@ -340,12 +346,14 @@ export class BttAbciApp {
     time: Timestamp,
     proposer: Uint8Array,
     signers: BlockSigner[],
+    misbehavior: BlockMisbehavior[] = [],
   ): Candidate {
     const timeMs = time.seconds * 1000n + BigInt(Math.floor(time.nanos / 1e6));
     const proposerHex = toHex(proposer).toUpperCase();
     const hashes = txs.map((t) => sha256(t));
     const signed = signers.map((v) => `${v.address}${v.signed ? "+" : "-"}`).join(",");
-    const key = `${height}:${timeMs}:${proposerHex}:${toHex(sha256(Buffer.concat(hashes)))}:${signed}`;
+    const evidence = misbehavior.map((m) => `${m.type}@${m.address}@${m.height}`).join(",");
+    const key = `${height}:${timeMs}:${proposerHex}:${toHex(sha256(Buffer.concat(hashes)))}:${signed}:${evidence}`;
     if (this.candidate?.key === key) return this.candidate;
     const { ledger, mempool } = this.node;
     if (height !== BigInt(ledger.height + 1)) {
@@ -377,7 +385,7 @@ export class BttAbciApp {
       positions.push(blockTxs.length - 1);
     });
     const started = performance.now();
-    const executed = ledger.execute(blockTxs, timeMs, proposerHex, signers);
+    const executed = ledger.execute(blockTxs, timeMs, proposerHex, signers, misbehavior);
     this.candidate = { key, executed, positions, undecodable, executeMs: performance.now() - started };
     return this.candidate;
   }
@@ -394,6 +402,15 @@ function signersOf(
     address: toHex(v.validator?.address ?? new Uint8Array(0)).toUpperCase(),
     signed:
       v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_COMMIT || v.blockIdFlag === BlockIDFlag.BLOCK_ID_FLAG_NIL,
+  }));
+}
+
+/** The block's evidence as the staking module reads it (it slashes and tombstones the offender). */
+function misbehaviorOf(evidence: readonly Misbehavior[] | undefined): BlockMisbehavior[] {
+  return (evidence ?? []).map((m) => ({
+    type: misbehaviorTypeToJSON(m.type),
+    address: toHex(m.validator?.address ?? new Uint8Array(0)).toUpperCase(),
+    height: m.height,
   }));
 }
 

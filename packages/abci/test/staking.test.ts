@@ -2,6 +2,7 @@
 import { addressBytes, toHex } from "@btt/core";
 import { consensusAddress, DEFAULT_STAKING_PARAMS, stakingMsg } from "@btt/modules";
 import { Application, validateGenesis } from "@btt/node";
+import { MisbehaviorType } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClient } from "./client.ts";
@@ -37,6 +38,7 @@ const finalize = (
   height: number,
   txs: Uint8Array[],
   votes: Array<{ key: Uint8Array; flag: BlockIDFlag }>,
+  misbehavior: Array<{ key: Uint8Array; height: number }> = [],
 ) => ({
   finalizeBlock: {
     txs,
@@ -45,7 +47,13 @@ const finalize = (
     proposerAddress: consensusAddress(keyA),
     hash: new Uint8Array(32).fill(height),
     nextValidatorsHash: new Uint8Array(32),
-    misbehavior: [],
+    misbehavior: misbehavior.map((m) => ({
+      type: MisbehaviorType.DUPLICATE_VOTE,
+      validator: { address: consensusAddress(m.key), power: 1n },
+      height: BigInt(m.height),
+      time: time(1_767_225_600_000 + m.height * 1000),
+      totalVotingPower: 2n,
+    })),
     decidedLastCommit: {
       round: 0,
       votes: votes.map((v) => ({
@@ -117,6 +125,44 @@ describe("ABCI: staking's validator updates", () => {
         [bob.address, 500_000n],
       ].sort((x, y) => Buffer.compare(addressBytes(x[0] as string), addressBytes(y[0] as string))),
     );
+    c.close();
+  });
+
+  it("FinalizeBlock's misbehavior slashes and tombstones the double signer, who leaves in that block", async () => {
+    under = await startApp(genesis);
+    const c = await TestClient.open(under.port);
+    await c.call({
+      initChain: {
+        time: time(0),
+        chainId: TEST_CHAIN_ID,
+        validators: [],
+        appStateBytes: new Uint8Array(0),
+        initialHeight: 1n,
+      },
+    });
+    await c.call(finalize(1, [], []));
+    await c.call({ commit: {} });
+    const signed = [
+      { key: keyA, flag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT },
+      { key: keyB, flag: BlockIDFlag.BLOCK_ID_FLAG_COMMIT },
+    ];
+    const second = await c.call(finalize(2, [], signed, [{ key: keyB, height: 1 }]));
+    const events = second.finalizeBlock!.events.map((e) => e.type);
+    expect(events).toContain("staking/slash");
+    expect(events).toContain("staking/jail");
+    // B leaves (power 0); A alone: S = 1, H = 1, C = 0.5 → V = 0.4 + 0.35 + 0.125 = 0.875.
+    expect(second.finalizeBlock!.validatorUpdates.map((u) => [toHex(u.pubKey.ed25519!), u.power])).toEqual([
+      [toHex(keyB), 0n],
+      [toHex(keyA), 875_000n],
+    ]);
+    await c.call({ commit: {} });
+    const { keeper } = under.node.ledger.app.staking;
+    // 5% of 400 burnt.
+    expect(keeper.validator(under.node.ledger.committed, bob.address)).toMatchObject({
+      tokens: 380n,
+      jailed: true,
+      tombstoned: true,
+    });
     c.close();
   });
 });

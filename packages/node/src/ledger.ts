@@ -14,6 +14,7 @@ import {
 } from "@btt/core";
 import {
   type BlockInfo,
+  type BlockMisbehavior,
   type BlockSigner,
   CommittedStore,
   canonicalJson,
@@ -137,6 +138,7 @@ export class Ledger {
     timeMs: bigint,
     proposer: string,
     signers?: readonly BlockSigner[],
+    misbehavior?: readonly BlockMisbehavior[],
   ): ExecutedBlock {
     const height = this.height + 1;
     const previous = height > 1 ? this.blocks.header(height - 1) : undefined;
@@ -149,6 +151,7 @@ export class Ledger {
       // Without a commit to read (solo driver, replay), every genesis validator signed the
       // previous block; block 1 has no previous block.
       signers: signers ?? (height === 1 ? [] : this.soloSigners()),
+      ...(misbehavior && misbehavior.length > 0 ? { misbehavior } : {}),
     };
     const execution = this.app.executeBlock(
       this.committed,

@@ -15,6 +15,21 @@ export interface BlockInfo {
    * its one validator as signed). Undefined when the driver has none: nothing is recorded.
    */
   readonly signers?: readonly BlockSigner[];
+  /**
+   * Evidence of misbehavior CometBFT committed in this block (FinalizeBlock's `misbehavior`):
+   * who, of what, at which height. Undefined or empty when there is none (always, under solo).
+   */
+  readonly misbehavior?: readonly BlockMisbehavior[];
+}
+
+/** One piece of evidence against a validator. */
+export interface BlockMisbehavior {
+  /** "DUPLICATE_VOTE" or "LIGHT_CLIENT_ATTACK" (CometBFT's MisbehaviorType names). */
+  readonly type: string;
+  /** CometBFT's validator address: upper-case hex, as in BlockSigner. */
+  readonly address: string;
+  /** The height of the offence. */
+  readonly height: bigint;
 }
 
 /** One vote of a commit. */

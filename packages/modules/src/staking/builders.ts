@@ -3,8 +3,10 @@ import {
   MsgCreateValidatorSchema,
   MsgDelegateSchema,
   MsgEditValidatorSchema,
+  MsgRedelegateSchema,
   MsgSetComplianceRatingSchema,
   MsgUndelegateSchema,
+  MsgUnjailSchema,
   msg,
 } from "@btt/core";
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
@@ -30,6 +32,13 @@ export const stakingMsg = {
   undelegate(validator: string, amount: bigint): Msg {
     const value = create(MsgUndelegateSchema, { validator, amount: amount.toString() });
     return msg("staking/Undelegate", toBinary(MsgUndelegateSchema, value));
+  },
+  redelegate(srcValidator: string, dstValidator: string, amount: bigint): Msg {
+    const value = create(MsgRedelegateSchema, { srcValidator, dstValidator, amount: amount.toString() });
+    return msg("staking/Redelegate", toBinary(MsgRedelegateSchema, value));
+  },
+  unjail(): Msg {
+    return msg("staking/Unjail", toBinary(MsgUnjailSchema, create(MsgUnjailSchema, {})));
   },
   setComplianceRating(validator: string, ratingPpm: number): Msg {
     const value = create(MsgSetComplianceRatingSchema, { validator, ratingPpm });

@@ -8,6 +8,7 @@ import {
   consensusKey,
   DELEGATION,
   delegationKey,
+  delegationsPrefix,
   NEXT_SEQ_KEY,
   signingKey,
   UNBONDING,
@@ -40,6 +41,10 @@ export interface Validator {
   jailed: boolean;
   /** Compliance rating C in ppm; undefined until a regulator rates it (params.default_rating_ppm). */
   ratingPpm?: bigint;
+  /** The first height at which a validator jailed for downtime may unjail. */
+  jailedUntil?: bigint;
+  /** Jailed for good (double signing): Unjail is refused forever. */
+  tombstoned?: boolean;
 }
 
 export interface UnbondingEntry {
@@ -47,6 +52,20 @@ export interface UnbondingEntry {
   validator: string;
   amount: bigint;
   matureHeight: bigint;
+  /** The height the undelegation was made at: slashes for offences at or before it reach it. */
+  creationHeight?: bigint;
+}
+
+/** A consensus key's ring of the last W blocks. */
+export interface SigningInfo {
+  /** Position of the next block in the ring. */
+  offset: number;
+  /** Ones in the ring: blocks missed among the last W. */
+  missed: number;
+  /** Blocks recorded since the ring started (saturates at W): downtime is judged only at W. */
+  tracked: number;
+  /** W bits, 1 = missed. */
+  bitmap: Uint8Array;
 }
 
 export interface ValidatorUpdate {
@@ -88,6 +107,8 @@ export function validatorUpdatesOf(
 const json = (value: unknown) => Buffer.from(JSON.stringify(value), "utf8");
 const parse = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString("utf8"));
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/** Signing info header: offset, missed, tracked (u32 each), then the ring. */
+const SIGNING_HEADER = 12;
 
 /**
  * Validators, delegations, unbonding entries, signing windows and the active set. Every token
@@ -174,7 +195,16 @@ export class StakingKeeper {
     }
   }
 
-  private setDelegation(kv: KVStore, validator: string, delegator: string, amount: bigint): void {
+  /** One validator's delegations: [delegator, amount], in delegator-address byte order. */
+  delegationsTo(kv: KVStore, validator: string): Array<[string, bigint]> {
+    const out: Array<[string, bigint]> = [];
+    for (const [key, value] of this.view(kv).iterate(delegationsPrefix(validator))) {
+      out.push([encodeAddress(key.subarray(21, 41)), BigInt(Buffer.from(value).toString("utf8"))]);
+    }
+    return out;
+  }
+
+  setDelegation(kv: KVStore, validator: string, delegator: string, amount: bigint): void {
     const key = delegationKey(validator, delegator);
     if (amount === 0n) this.view(kv).delete(key);
     else this.view(kv).set(key, Buffer.from(amount.toString(), "utf8"));
@@ -209,6 +239,7 @@ export class StakingKeeper {
       validator,
       amount,
       matureHeight: ctx.block.height + p.unbondingBlocks,
+      creationHeight: ctx.block.height,
     };
     this.putUnbonding(ctx.kv, entry);
     ctx.emit(
@@ -222,24 +253,66 @@ export class StakingKeeper {
     return entry;
   }
 
+  /**
+   * Moves `amount` of a delegation to another validator at once (no unbonding, the pool is
+   * untouched). The destination must exist and not be jailed.
+   */
+  redelegate(ctx: Context, delegator: string, src: string, dst: string, amount: bigint): void {
+    if (src === dst) {
+      throw new BttError("INVALID_MESSAGE", "src_validator and dst_validator are the same", {
+        reason: "same_validator",
+      });
+    }
+    const from = this.validator(ctx.kv, src);
+    if (!from) throw new BttError("NOT_FOUND", `no validator with operator ${src}`, { validator: src });
+    const to = this.requireActiveValidator(ctx.kv, dst);
+    const held = this.delegation(ctx.kv, src, delegator);
+    if (amount > held) {
+      throw new BttError(
+        "INSUFFICIENT_FUNDS",
+        `${delegator} has ${held} delegated to ${src}, cannot redelegate ${amount}`,
+        { delegator, validator: src, delegated: held.toString(), requested: amount.toString() },
+      );
+    }
+    this.setDelegation(ctx.kv, src, delegator, held - amount);
+    this.setValidator(ctx.kv, { ...from, tokens: from.tokens - amount });
+    this.setDelegation(ctx.kv, dst, delegator, this.delegation(ctx.kv, dst, delegator) + amount);
+    this.setValidator(ctx.kv, { ...to, tokens: to.tokens + amount });
+    const { bondDenom } = this.params.read(ctx.kv);
+    ctx.emit(
+      ledgerEvent("staking/redelegate", {
+        delegator,
+        src_validator: src,
+        dst_validator: dst,
+        amount: `${amount}${bondDenom}`,
+      }),
+    );
+  }
+
   putUnbonding(kv: KVStore, e: UnbondingEntry): void {
     const view = this.view(kv);
     const seqBytes = view.get(NEXT_SEQ_KEY);
     const seq = seqBytes ? BigInt(Buffer.from(seqBytes).toString("utf8")) : 0n;
     view.set(NEXT_SEQ_KEY, Buffer.from((seq + 1n).toString(), "utf8"));
-    view.set(
-      unbondingKey(e.matureHeight, seq),
-      json({ delegator: e.delegator, validator: e.validator, amount: e.amount.toString() }),
-    );
+    view.set(unbondingKey(e.matureHeight, seq), unbondingJson(e));
+  }
+
+  /** Every unbonding entry with its state key (maturity order), for slashing to rewrite. */
+  unbondingRecords(kv: KVStore): Array<[Uint8Array, UnbondingEntry]> {
+    const out: Array<[Uint8Array, UnbondingEntry]> = [];
+    for (const [key, value] of this.view(kv).iterate(UNBONDING)) out.push([key, decodeUnbonding(key, value)]);
+    return out;
+  }
+
+  /** Rewrites an entry in place (amount 0 deletes it). */
+  rewriteUnbonding(kv: KVStore, key: Uint8Array, e: UnbondingEntry): void {
+    if (e.amount === 0n) this.view(kv).delete(key);
+    else this.view(kv).set(key, unbondingJson(e));
   }
 
   /** Unbonding entries in maturity order. */
   *unbondings(kv: KVStore): Iterable<UnbondingEntry> {
-    for (const [key, value] of this.view(kv).iterate(UNBONDING)) {
-      const o = parse(value);
-      const matureHeight = new DataView(key.buffer, key.byteOffset + 1, 8).getBigUint64(0);
-      yield { delegator: o.delegator, validator: o.validator, amount: BigInt(o.amount), matureHeight };
-    }
+    for (const [key, value] of this.view(kv).iterate(UNBONDING)) yield decodeUnbonding(key, value);
   }
 
   /** Pays back every entry mature at `ctx.block.height`, from the pool. */
@@ -248,13 +321,9 @@ export class StakingKeeper {
     const view = this.view(ctx.kv);
     const due: Array<[Uint8Array, UnbondingEntry]> = [];
     for (const [key, value] of view.iterate(UNBONDING)) {
-      const matureHeight = new DataView(key.buffer, key.byteOffset + 1, 8).getBigUint64(0);
-      if (matureHeight > ctx.block.height) break;
-      const o = parse(value);
-      due.push([
-        key,
-        { delegator: o.delegator, validator: o.validator, amount: BigInt(o.amount), matureHeight },
-      ]);
+      const entry = decodeUnbonding(key, value);
+      if (entry.matureHeight > ctx.block.height) break;
+      due.push([key, entry]);
     }
     for (const [key, e] of due) {
       view.delete(key);
@@ -281,25 +350,47 @@ export class StakingKeeper {
     return info.missed;
   }
 
-  /** A consensus key's ring of the last W blocks: next position, misses counted, bits (1 = missed). */
-  signingInfo(kv: KVStore, consAddr: Uint8Array, window = this.params.read(kv).signedBlocksWindow) {
+  /** A consensus key's ring of the last W blocks (all zero when never tracked). */
+  signingInfo(
+    kv: KVStore,
+    consAddr: Uint8Array,
+    window = this.params.read(kv).signedBlocksWindow,
+  ): SigningInfo {
     const bytes = this.view(kv).get(signingKey(consAddr));
     const size = Math.ceil(window / 8);
     // A window changed by governance restarts the count.
-    if (!bytes || bytes.length !== 8 + size) return { offset: 0, missed: 0, bitmap: new Uint8Array(size) };
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, 8);
-    return { offset: dv.getUint32(0), missed: dv.getUint32(4), bitmap: Uint8Array.from(bytes.subarray(8)) };
+    if (!bytes || bytes.length !== SIGNING_HEADER + size) {
+      return { offset: 0, missed: 0, tracked: 0, bitmap: new Uint8Array(size) };
+    }
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, SIGNING_HEADER);
+    return {
+      offset: dv.getUint32(0),
+      missed: dv.getUint32(4),
+      tracked: dv.getUint32(8),
+      bitmap: Uint8Array.from(bytes.subarray(SIGNING_HEADER)),
+    };
+  }
+
+  /** Forgets a key's ring: a jailed validator starts afresh (H = 1, W blocks before judged again). */
+  resetSigning(kv: KVStore, consAddr: Uint8Array): void {
+    this.view(kv).delete(signingKey(consAddr));
   }
 
   /**
    * Records the previous block's commit: one bit per validator per block in a ring of W bits
-   * (1 = missed) and a running count of the ones. Keys no validator uses are ignored.
+   * (1 = missed) and a running count of the ones. Keys no validator uses are ignored, and so
+   * are jailed validators (CometBFT still lists them for the two blocks after they leave).
+   * Returns the operators recorded, for the downtime check.
    */
-  recordSigners(ctx: Context, signers: readonly BlockSigner[]): void {
+  recordSigners(ctx: Context, signers: readonly BlockSigner[]): string[] {
     const window = this.params.read(ctx.kv).signedBlocksWindow;
+    const recorded: string[] = [];
     for (const s of signers) {
       const consAddr = Buffer.from(s.address, "hex");
-      if (consAddr.length !== 20 || !this.view(ctx.kv).get(consensusKey(consAddr))) continue;
+      if (consAddr.length !== 20) continue;
+      const operator = this.operatorOfConsensus(ctx.kv, consAddr);
+      if (!operator || this.validator(ctx.kv, operator)?.jailed !== false) continue;
+      recorded.push(operator);
       const info = this.signingInfo(ctx.kv, consAddr, window);
       const byteAt = info.offset >> 3;
       const bit = 1 << (info.offset & 7);
@@ -310,13 +401,15 @@ export class StakingKeeper {
         info.bitmap[byteAt]! |= bit;
         info.missed += 1;
       }
-      const out = new Uint8Array(8 + info.bitmap.length);
+      const out = new Uint8Array(SIGNING_HEADER + info.bitmap.length);
       const dv = new DataView(out.buffer);
       dv.setUint32(0, (info.offset + 1) % window);
       dv.setUint32(4, info.missed);
-      out.set(info.bitmap, 8);
+      dv.setUint32(8, Math.min(info.tracked + 1, window));
+      out.set(info.bitmap, SIGNING_HEADER);
       this.view(ctx.kv).set(signingKey(consAddr), out);
     }
+    return recorded;
   }
 
   /** The candidates' scores: not jailed, bonded tokens > 0, rated at least params.min_rating_ppm. */
@@ -368,7 +461,7 @@ export class StakingKeeper {
     }));
     const previous = this.activeSet(ctx.kv);
     // CometBFT halts on an update that leaves it no validator: an epoch without a candidate
-    // keeps the set in force (until slashing exists, only undelegations can empty it).
+    // keeps the set in force.
     if (next.length === 0 && previous.length > 0) {
       ctx.emit(ledgerEvent("staking/empty_set_kept", { validators: previous.length.toString() }));
       return [];
@@ -383,17 +476,50 @@ export class StakingKeeper {
       updates.push({ pubKey: Buffer.from(key, "hex"), power });
       ctx.emit(ledgerEvent(VALIDATOR_UPDATE_EVENT, { pubkey: key, power: power.toString() }));
     }
-    this.view(ctx.kv).set(
+    this.storeActiveSet(ctx.kv, next);
+    return updates;
+  }
+
+  /**
+   * Takes jailed validators out of the active set at once (not at the epoch end): one power-0
+   * `staking/validator_update` each, so CometBFT drops them two blocks later. A removal that
+   * would leave no validator is not made (CometBFT halts on an empty set).
+   */
+  dropJailed(ctx: Context): ValidatorUpdate[] {
+    const members = this.activeSet(ctx.kv);
+    const kept = members.filter((m) => this.validator(ctx.kv, m.operator)?.jailed !== true);
+    if (kept.length === members.length) return [];
+    if (kept.length === 0) {
+      ctx.emit(ledgerEvent("staking/empty_set_kept", { validators: members.length.toString() }));
+      return [];
+    }
+    const keptKeys = new Set(kept.map((m) => m.consensusPubkey));
+    const updates: ValidatorUpdate[] = [];
+    for (const key of members.map((m) => m.consensusPubkey).sort()) {
+      if (keptKeys.has(key)) continue;
+      updates.push({ pubKey: Buffer.from(key, "hex"), power: 0n });
+      ctx.emit(ledgerEvent(VALIDATOR_UPDATE_EVENT, { pubkey: key, power: "0" }));
+    }
+    this.storeActiveSet(ctx.kv, kept);
+    return updates;
+  }
+
+  private storeActiveSet(kv: KVStore, members: readonly ActiveMember[]): void {
+    this.view(kv).set(
       ACTIVE_SET_KEY,
       json(
-        next.map((m) => ({
+        members.map((m) => ({
           operator: m.operator,
           consensus_pubkey: m.consensusPubkey,
           power: m.power.toString(),
         })),
       ),
     );
-    return updates;
+  }
+
+  /** An account's balance of the bond denomination. */
+  bondBalance(kv: KVStore, address: string): bigint {
+    return this.bank.balance(kv, address, this.params.read(kv).bondDenom);
   }
 
   /** Total bonded and unbonding tokens: what STAKING_POOL must hold. */
@@ -420,6 +546,8 @@ function encodeValidator(v: Validator): Uint8Array {
     tokens: v.tokens.toString(),
     jailed: v.jailed,
     ...(v.ratingPpm === undefined ? {} : { rating_ppm: v.ratingPpm.toString() }),
+    ...(v.jailedUntil === undefined ? {} : { jailed_until: v.jailedUntil.toString() }),
+    ...(v.tombstoned ? { tombstoned: true } : {}),
   });
 }
 
@@ -435,5 +563,28 @@ function decodeValidator(bytes: Uint8Array): Validator {
     tokens: BigInt(o.tokens),
     jailed: o.jailed,
     ...(o.rating_ppm === undefined ? {} : { ratingPpm: BigInt(o.rating_ppm) }),
+    ...(o.jailed_until === undefined ? {} : { jailedUntil: BigInt(o.jailed_until) }),
+    ...(o.tombstoned ? { tombstoned: true } : {}),
+  };
+}
+
+function unbondingJson(e: UnbondingEntry): Uint8Array {
+  return json({
+    delegator: e.delegator,
+    validator: e.validator,
+    amount: e.amount.toString(),
+    ...(e.creationHeight === undefined ? {} : { creation_height: e.creationHeight.toString() }),
+  });
+}
+
+function decodeUnbonding(key: Uint8Array, value: Uint8Array): UnbondingEntry {
+  const o = parse(value);
+  const matureHeight = new DataView(key.buffer, key.byteOffset + 1, 8).getBigUint64(0);
+  return {
+    delegator: o.delegator,
+    validator: o.validator,
+    amount: BigInt(o.amount),
+    matureHeight,
+    ...(o.creation_height === undefined ? {} : { creationHeight: BigInt(o.creation_height) }),
   };
 }

@@ -4,8 +4,10 @@ import {
   MsgCreateValidatorSchema,
   MsgDelegateSchema,
   MsgEditValidatorSchema,
+  MsgRedelegateSchema,
   MsgSetComplianceRatingSchema,
   MsgUndelegateSchema,
+  MsgUnjailSchema,
   parseAmount,
 } from "@btt/core";
 import { ledgerEvent } from "../framework/events.ts";
@@ -13,6 +15,7 @@ import { messageType } from "../framework/module.ts";
 import type { IdentityKeeper } from "../identity/keeper.ts";
 import type { Description, StakingKeeper } from "./keeper.ts";
 import { PPM } from "./params.ts";
+import type { Slashing } from "./slashing.ts";
 
 const MAX_DESCRIPTION = { moniker: 70, website: 140, details: 280 };
 
@@ -39,7 +42,7 @@ function ppm(value: number, field: string): bigint {
   return v;
 }
 
-export function stakingMessages(keeper: StakingKeeper, identity: IdentityKeeper) {
+export function stakingMessages(keeper: StakingKeeper, slashing: Slashing, identity: IdentityKeeper) {
   return [
     messageType({
       type: "staking/CreateValidator",
@@ -137,6 +140,31 @@ export function stakingMessages(keeper: StakingKeeper, identity: IdentityKeeper)
       },
       execute(ctx, m) {
         keeper.undelegate(ctx, m.validator, ctx.sender, positive(m.amount, "amount"));
+      },
+    }),
+    messageType({
+      type: "staking/Redelegate",
+      schema: MsgRedelegateSchema,
+      validate(m) {
+        addressBytes(m.srcValidator, "src_validator");
+        addressBytes(m.dstValidator, "dst_validator");
+        if (m.srcValidator === m.dstValidator) {
+          throw new BttError("INVALID_MESSAGE", "src_validator and dst_validator are the same", {
+            reason: "same_validator",
+          });
+        }
+        positive(m.amount, "amount");
+      },
+      execute(ctx, m) {
+        keeper.redelegate(ctx, ctx.sender, m.srcValidator, m.dstValidator, positive(m.amount, "amount"));
+      },
+    }),
+    messageType({
+      type: "staking/Unjail",
+      schema: MsgUnjailSchema,
+      validate() {},
+      execute(ctx) {
+        slashing.unjail(ctx, ctx.sender);
       },
     }),
     messageType({

@@ -24,6 +24,16 @@ export interface StakingParams {
   minRatingPpm: bigint;
   /** C of a validator no regulator has rated yet. */
   defaultRatingPpm: bigint;
+  /** Downtime: jailed when its misses among the last W exceed this share of W (after W tracked blocks). */
+  downtimeMissedPpm: bigint;
+  /** Share of bonded (and later-unbonding) tokens burnt for downtime. */
+  downtimeSlashPpm: bigint;
+  /** Blocks a validator jailed for downtime waits before it may send staking/Unjail. */
+  downtimeJailBlocks: bigint;
+  /** Share burnt for double signing (CometBFT misbehavior evidence); the validator is tombstoned. */
+  doubleSignSlashPpm: bigint;
+  /** Tokens of bond_denom minted into the rewards pool at every block (0 = fees only). */
+  blockReward: bigint;
 }
 
 export const DEFAULT_STAKING_PARAMS = {
@@ -37,6 +47,11 @@ export const DEFAULT_STAKING_PARAMS = {
   weight_compliance_ppm: 250_000,
   min_rating_ppm: 0,
   default_rating_ppm: 500_000,
+  downtime_missed_ppm: 500_000,
+  downtime_slash_ppm: 10_000,
+  downtime_jail_blocks: "600",
+  double_sign_slash_ppm: 50_000,
+  block_reward: "0",
 };
 
 const PPM_MAX = 1_000_000;
@@ -53,7 +68,9 @@ export function validateStakingParams(raw: unknown): StakingParams {
     "unbonding_blocks",
   );
   f.check(epochBlocks >= 1n && epochBlocks < 2n ** 63n, "must be from 1 to 2^63 − 1", "epoch_blocks");
-  const ppm = (field: string) => BigInt(f.integer(o, field, 0, PPM_MAX));
+  // Parameters added after the first release fall back to their defaults when absent.
+  const ppm = (field: string, fallback?: number) => BigInt(f.integer(o, field, 0, PPM_MAX, fallback));
+  const d = DEFAULT_STAKING_PARAMS;
   const params: StakingParams = {
     bondDenom,
     unbondingBlocks,
@@ -66,7 +83,13 @@ export function validateStakingParams(raw: unknown): StakingParams {
     weightCompliancePpm: ppm("weight_compliance_ppm"),
     minRatingPpm: ppm("min_rating_ppm"),
     defaultRatingPpm: ppm("default_rating_ppm"),
+    downtimeMissedPpm: ppm("downtime_missed_ppm", d.downtime_missed_ppm),
+    downtimeSlashPpm: ppm("downtime_slash_ppm", d.downtime_slash_ppm),
+    downtimeJailBlocks: f.amount(o, "downtime_jail_blocks", d.downtime_jail_blocks),
+    doubleSignSlashPpm: ppm("double_sign_slash_ppm", d.double_sign_slash_ppm),
+    blockReward: f.amount(o, "block_reward", d.block_reward),
   };
+  f.check(params.downtimeJailBlocks < 2n ** 63n, "must be below 2^63", "downtime_jail_blocks");
   f.check(
     params.weightStakePpm + params.weightReliabilityPpm + params.weightCompliancePpm === PPM,
     "weights must add up to 1000000",

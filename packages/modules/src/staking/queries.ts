@@ -1,6 +1,7 @@
 import { addressBytes, BttError } from "@btt/core";
 import type { QueryType } from "../framework/module.ts";
-import type { StakingKeeper, Validator } from "./keeper.ts";
+import { REWARDS_POOL } from "./distribution.ts";
+import { consensusAddress, type StakingKeeper, type Validator } from "./keeper.ts";
 import type { StakingParamsStore } from "./params.ts";
 
 function required(params: Record<string, string>, name: string): string {
@@ -21,6 +22,8 @@ export function validatorJson(v: Validator) {
     tokens: v.tokens.toString(),
     jailed: v.jailed,
     rating_ppm: v.ratingPpm?.toString() ?? null,
+    jailed_until: v.jailedUntil?.toString() ?? null,
+    tombstoned: v.tombstoned === true,
   };
 }
 
@@ -52,6 +55,41 @@ export function stakingQueries(keeper: StakingKeeper, params: StakingParamsStore
         const validator = required(p, "validator");
         const delegator = required(p, "delegator");
         return { validator, delegator, amount: keeper.delegation(ctx.kv, validator, delegator).toString() };
+      },
+    },
+    {
+      name: "signing_info",
+      description:
+        "A validator's signing window and jail status: {operator} → missed, tracked, window, jailed, jailed_until, tombstoned",
+      handle(ctx, p) {
+        const operator = required(p, "operator");
+        const v = keeper.validator(ctx.kv, operator);
+        if (!v) throw new BttError("NOT_FOUND", `no validator with operator ${operator}`);
+        const window = params.read(ctx.kv).signedBlocksWindow;
+        const consAddr = consensusAddress(Buffer.from(v.consensusPubkey, "hex"));
+        const info = keeper.signingInfo(ctx.kv, consAddr, window);
+        return {
+          operator,
+          consensus_address: Buffer.from(consAddr).toString("hex").toUpperCase(),
+          window,
+          missed: info.missed,
+          tracked: info.tracked,
+          jailed: v.jailed,
+          jailed_until: v.jailedUntil?.toString() ?? null,
+          tombstoned: v.tombstoned === true,
+        };
+      },
+    },
+    {
+      name: "rewards_pool",
+      description:
+        "The rewards pool: its address and bond_denom balance, paid out at the next epoch end (rewards paid: staking/validator_reward and staking/epoch_rewards events)",
+      handle(ctx) {
+        return {
+          address: REWARDS_POOL,
+          denom: params.read(ctx.kv).bondDenom,
+          balance: keeper.bondBalance(ctx.kv, REWARDS_POOL).toString(),
+        };
       },
     },
     {

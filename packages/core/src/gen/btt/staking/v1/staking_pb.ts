@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file btt/staking/v1/staking.proto.
  */
 export const file_btt_staking_v1_staking: GenFile = /*@__PURE__*/
-  fileDesc("ChxidHQvc3Rha2luZy92MS9zdGFraW5nLnByb3RvEg5idHQuc3Rha2luZy52MSJACgtEZXNjcmlwdGlvbhIPCgdtb25pa2VyGAEgASgJEg8KB3dlYnNpdGUYAiABKAkSDwoHZGV0YWlscxgDIAEoCSLaAQoSTXNnQ3JlYXRlVmFsaWRhdG9yEhgKEGNvbnNlbnN1c19wdWJrZXkYASABKAwSMAoLZGVzY3JpcHRpb24YAiABKAsyGy5idHQuc3Rha2luZy52MS5EZXNjcmlwdGlvbhIbChNjb21taXNzaW9uX3JhdGVfcHBtGAMgASgNEh8KF2NvbW1pc3Npb25fbWF4X3JhdGVfcHBtGAQgASgNEiEKGWNvbW1pc3Npb25fbWF4X2NoYW5nZV9wcG0YBSABKA0SFwoPc2VsZl9kZWxlZ2F0aW9uGAYgASgJIn4KEE1zZ0VkaXRWYWxpZGF0b3ISMAoLZGVzY3JpcHRpb24YASABKAsyGy5idHQuc3Rha2luZy52MS5EZXNjcmlwdGlvbhIbChNzZXRfY29tbWlzc2lvbl9yYXRlGAIgASgIEhsKE2NvbW1pc3Npb25fcmF0ZV9wcG0YAyABKA0iMAoLTXNnRGVsZWdhdGUSEQoJdmFsaWRhdG9yGAEgASgJEg4KBmFtb3VudBgCIAEoCSIyCg1Nc2dVbmRlbGVnYXRlEhEKCXZhbGlkYXRvchgBIAEoCRIOCgZhbW91bnQYAiABKAkiPwoWTXNnU2V0Q29tcGxpYW5jZVJhdGluZxIRCgl2YWxpZGF0b3IYASABKAkSEgoKcmF0aW5nX3BwbRgCIAEoDWIGcHJvdG8z");
+  fileDesc("ChxidHQvc3Rha2luZy92MS9zdGFraW5nLnByb3RvEg5idHQuc3Rha2luZy52MSJACgtEZXNjcmlwdGlvbhIPCgdtb25pa2VyGAEgASgJEg8KB3dlYnNpdGUYAiABKAkSDwoHZGV0YWlscxgDIAEoCSLaAQoSTXNnQ3JlYXRlVmFsaWRhdG9yEhgKEGNvbnNlbnN1c19wdWJrZXkYASABKAwSMAoLZGVzY3JpcHRpb24YAiABKAsyGy5idHQuc3Rha2luZy52MS5EZXNjcmlwdGlvbhIbChNjb21taXNzaW9uX3JhdGVfcHBtGAMgASgNEh8KF2NvbW1pc3Npb25fbWF4X3JhdGVfcHBtGAQgASgNEiEKGWNvbW1pc3Npb25fbWF4X2NoYW5nZV9wcG0YBSABKA0SFwoPc2VsZl9kZWxlZ2F0aW9uGAYgASgJIn4KEE1zZ0VkaXRWYWxpZGF0b3ISMAoLZGVzY3JpcHRpb24YASABKAsyGy5idHQuc3Rha2luZy52MS5EZXNjcmlwdGlvbhIbChNzZXRfY29tbWlzc2lvbl9yYXRlGAIgASgIEhsKE2NvbW1pc3Npb25fcmF0ZV9wcG0YAyABKA0iMAoLTXNnRGVsZWdhdGUSEQoJdmFsaWRhdG9yGAEgASgJEg4KBmFtb3VudBgCIAEoCSIyCg1Nc2dVbmRlbGVnYXRlEhEKCXZhbGlkYXRvchgBIAEoCRIOCgZhbW91bnQYAiABKAkiPwoWTXNnU2V0Q29tcGxpYW5jZVJhdGluZxIRCgl2YWxpZGF0b3IYASABKAkSEgoKcmF0aW5nX3BwbRgCIAEoDSILCglNc2dVbmphaWwiTQoNTXNnUmVkZWxlZ2F0ZRIVCg1zcmNfdmFsaWRhdG9yGAEgASgJEhUKDWRzdF92YWxpZGF0b3IYAiABKAkSDgoGYW1vdW50GAMgASgJYgZwcm90bzM");
 
 /**
  * @generated from message btt.staking.v1.Description
@@ -188,4 +188,50 @@ export type MsgSetComplianceRating = Message<"btt.staking.v1.MsgSetComplianceRat
  */
 export const MsgSetComplianceRatingSchema: GenMessage<MsgSetComplianceRating> = /*@__PURE__*/
   messageDesc(file_btt_staking_v1_staking, 5);
+
+/**
+ * staking/Unjail: the operator of a validator jailed for downtime asks to be a candidate again,
+ * once params.downtime_jail_blocks have passed. Refused forever to a tombstoned validator.
+ *
+ * @generated from message btt.staking.v1.MsgUnjail
+ */
+export type MsgUnjail = Message<"btt.staking.v1.MsgUnjail"> & {
+};
+
+/**
+ * Describes the message btt.staking.v1.MsgUnjail.
+ * Use `create(MsgUnjailSchema)` to create a new message.
+ */
+export const MsgUnjailSchema: GenMessage<MsgUnjail> = /*@__PURE__*/
+  messageDesc(file_btt_staking_v1_staking, 6);
+
+/**
+ * staking/Redelegate: the sender moves `amount` of its delegation from one validator to another
+ * at once, without unbonding.
+ *
+ * @generated from message btt.staking.v1.MsgRedelegate
+ */
+export type MsgRedelegate = Message<"btt.staking.v1.MsgRedelegate"> & {
+  /**
+   * @generated from field: string src_validator = 1;
+   */
+  srcValidator: string;
+
+  /**
+   * @generated from field: string dst_validator = 2;
+   */
+  dstValidator: string;
+
+  /**
+   * @generated from field: string amount = 3;
+   */
+  amount: string;
+};
+
+/**
+ * Describes the message btt.staking.v1.MsgRedelegate.
+ * Use `create(MsgRedelegateSchema)` to create a new message.
+ */
+export const MsgRedelegateSchema: GenMessage<MsgRedelegate> = /*@__PURE__*/
+  messageDesc(file_btt_staking_v1_staking, 7);
 
