@@ -15,6 +15,8 @@ export interface ArgSpec {
   name: string;
   description: string;
   optional?: boolean;
+  /** The last argument only: it takes every remaining positional (at least one unless optional). */
+  variadic?: boolean;
 }
 
 export type ParsedValues = Record<string, string | boolean | undefined>;
@@ -141,7 +143,7 @@ export async function dispatch(root: Command, argv: string[], print: (text: stri
     const missing = argSpecs[parsed.positionals.length]!;
     throw new UsageError(`${where} needs <${missing.name}>; see ${where} --help`);
   }
-  if (parsed.positionals.length > argSpecs.length) {
+  if (parsed.positionals.length > argSpecs.length && !argSpecs.at(-1)?.variadic) {
     const extra = parsed.positionals[argSpecs.length];
     throw new UsageError(`unexpected argument "${extra}" for ${where}; see ${where} --help`);
   }
@@ -160,7 +162,9 @@ export function helpText(command: Command, path: string[]): string {
   if (command.subcommands?.length && !command.run) {
     lines.push(`${where}: ${command.summary}`, "", `Usage: ${where} <command> [options]`);
   } else {
-    const args = (command.args ?? []).map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`)).join(" ");
+    const args = (command.args ?? [])
+      .map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`) + (a.variadic ? "..." : ""))
+      .join(" ");
     lines.push(`${where}: ${command.summary}`, "", `Usage: ${where}${args ? ` ${args}` : ""} [options]`);
   }
   if (command.details) lines.push("", command.details);

@@ -149,17 +149,23 @@ describe("btt compute queries", () => {
   it("submits a task on an encrypted record and lists it", async () => {
     const file = join(chain.dir, "scan.bin");
     writeFileSync(file, Buffer.alloc(2000, 3));
+    const second = join(chain.dir, "scan2.bin");
+    writeFileSync(second, Buffer.alloc(2000, 4));
+    // Two files: one task, one shard each.
     const submitted = await json(
       "compute",
       "submit",
       file,
+      second,
       "--no-wait",
       "--max-fee",
       "500ubtt",
       "--deadline",
       "40",
     );
-    expect(submitted.record_id).toMatch(/^rec-[0-9a-f]{16}$/);
+    expect(submitted.record_ids).toHaveLength(2);
+    const [recordId] = submitted.record_ids as string[];
+    expect(recordId).toMatch(/^rec-[0-9a-f]{16}$/);
     expect(submitted.task_id).toBe("1");
 
     const task = await json("compute", "task", "1");
@@ -168,23 +174,18 @@ describe("btt compute queries", () => {
       requester: a.alice,
       model_id: "btt.dental.caries.bitewing",
       model_version: "0.1.0",
-      inputs: [submitted.record_id],
-      escrow: "500",
+      inputs: submitted.record_ids,
+      escrow: "1000",
       state: "open",
     });
     // The node is still benchmarking: nobody takes the slot.
-    expect(task.slots).toMatchObject([{ shard: 0, replica: 0, state: "pending" }]);
+    expect(task.slots).toMatchObject([
+      { shard: 0, replica: 0, state: "pending" },
+      { shard: 1, replica: 0, state: "pending" },
+    ]);
     expect((await cli("compute", "task", "1")).out).toContain("shard 0 replica 0  pending");
 
-    const again = await json(
-      "tx",
-      "compute",
-      "submit-task",
-      "alice",
-      submitted.record_id,
-      "--urgency",
-      "stat",
-    );
+    const again = await json("tx", "compute", "submit-task", "alice", recordId!, "--urgency", "stat");
     expect(again.events.find((e: { type: string }) => e.type === "compute/task_submitted")).toBeTruthy();
     const mine = await json("compute", "tasks", "--requester", a.alice);
     expect(mine.tasks.map((t: { id: string }) => t.id)).toEqual(["1", "2"]);
@@ -194,7 +195,7 @@ describe("btt compute queries", () => {
     expect((await json("compute", "tasks", "--requester", a.bob)).tasks).toEqual([]);
 
     // Bob may not process alice's record without her consent.
-    const refused = await cli("tx", "compute", "submit-task", "bob", submitted.record_id);
+    const refused = await cli("tx", "compute", "submit-task", "bob", recordId!);
     expect(refused.status).toBe(1);
     expect(refused.err).toMatch(/^btt: .*UNAUTHORIZED: no consent to process record/);
   });
@@ -209,7 +210,7 @@ describe("btt compute queries", () => {
     expect((await cli("compute", "submit", join(chain.dir, "missing.png"))).err).toMatch(/^btt: no file/);
     const help = await cli("compute", "submit", "--help");
     expect(help.status).toBe(0);
-    expect(help.out).toContain("Usage: btt compute submit <file> [options]");
+    expect(help.out).toContain("Usage: btt compute submit <file>... [options]");
     expect((await cli("tx", "compute", "--help")).out).toContain("register-node");
   });
 });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { ErrorCode, type Msg, type Signer } from "@btt/core";
 import { auditSeal, COMPUTE_ESCROW, computeMsg, REWARD_POOL, resultCommitment } from "@btt/modules";
 import { afterAll, describe, expect, it } from "vitest";
+import { mergedResult } from "../../modules/src/compute/tasks.ts";
 import { benchmarkAnswers, computeChain, GPU, hash, hex } from "./compute-harness.ts";
 
 describe("compute module on a ledger", () => {
@@ -151,8 +152,14 @@ describe("compute module on a ledger", () => {
     const mismatch = block([wA!, [reveal(wA!, hash("other"))]], [wD!, [reveal(wA!)]]);
     expect(mismatch.txs.map((t) => t.code)).toEqual([ErrorCode.COMMITMENT_MISMATCH, ErrorCode.UNAUTHORIZED]);
     ok([wA!, [reveal(wA!)]], [wB!, [reveal(wB!)]], [wC!, [reveal(wC!)]]);
-    const settled = query("task", { id: taskId }) as { state: string; results: string[]; escrow: string };
+    const settled = query("task", { id: taskId }) as {
+      state: string;
+      results: string[];
+      escrow: string;
+      result_root: string;
+    };
     expect(settled).toMatchObject({ state: "done", results: [hex(hash("right"))], escrow: "0" });
+    expect(settled.result_root).toBe(mergedResult([hex(hash("right"))]));
     expect(eventsOf("compute/wrong_result")).toEqual([expect.objectContaining({ node: wC!.address })]);
     const cNode = query("node", { worker: wC!.address }) as { bond: string; record: { wrong: string } };
     expect(cNode.record.wrong).toBe("1");

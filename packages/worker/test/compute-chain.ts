@@ -1,6 +1,8 @@
 // A real node (LMDB in a temp dir, solo driver at a fixed block interval) with its API, set up for
 // the compute network: an identity authority, a requester (patient) with records, an auditor,
 // three licensed operators with their workers' accounts, and the reference caries model published.
+// Shared by the end-to-end test and `npm run bench:compute`.
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +11,17 @@ import { type RunningApi, startApi } from "@btt/api";
 import { type Msg, type Signer, sha256, toHex } from "@btt/core";
 import { aiMsg, computeMsg, DEFAULT_COMPUTE_PARAMS, type Hardware } from "@btt/modules";
 import { Application, BttNode, SoloDriver, validateGenesis } from "@btt/node";
-import { BttClient, encryptionKeyFromSeed, identity, records, sealRecord } from "@btt/sdk";
+import {
+  BttClient,
+  encryptionKeyFromSeed,
+  getComputeNode,
+  grantInput,
+  identity,
+  listComputeTasks,
+  type RecordPointerJson,
+  records,
+  sealRecord,
+} from "@btt/sdk";
 import WebSocket from "ws";
 import { testChain } from "../../node/test/helpers.ts";
 
@@ -22,6 +34,7 @@ const CARD = JSON.parse(
 export const MODEL_ID: string = CARD.id;
 export const MODEL_VERSION: string = CARD.version;
 const YEAR_MS = 365 * 86_400_000;
+const WORKER_PROCESS = fileURLToPath(new URL("./fixtures/run-worker.ts", import.meta.url));
 
 /** A CPU-only node, as `btt worker` declares one. */
 export const CPU: Hardware = {
@@ -49,6 +62,11 @@ export interface ComputeChain {
   waitFor<T>(what: string, check: () => Promise<T | undefined | false>, blocks?: number): Promise<T>;
   /** Encrypts `bytes` for the requester, uploads the blob, registers record `id` (imaging, CN); its content key. */
   addRecord(id: string, bytes: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The requester's side: a GrantInput (the record's content key wrapped for the node) for every
+   * slot of its open tasks (among its first 1,000) that is assigned and has no input key yet.
+   */
+  pendingGrants(): Promise<Msg[]>;
   close(): Promise<void>;
 }
 
@@ -150,6 +168,33 @@ export async function startComputeChain(opts: {
     }),
   ]);
 
+  const recordsById = new Map<string, RecordPointerJson>();
+  const nodeKeys = new Map<string, string>();
+  async function pendingGrants(): Promise<Msg[]> {
+    const grants: Msg[] = [];
+    for (const task of await listComputeTasks(client, { requester: requester!.address, limit: 1000 })) {
+      if (task.state !== "open") continue;
+      for (const slot of task.slots) {
+        if (slot.state !== "assigned" || slot.input_key || !slot.node) continue;
+        const recordId = task.inputs[slot.shard]!;
+        let record = recordsById.get(recordId);
+        if (!record) {
+          record = (
+            (await client.query("records", "record", { id: recordId })) as { record: RecordPointerJson }
+          ).record;
+          recordsById.set(recordId, record);
+        }
+        let nodeKey = nodeKeys.get(slot.node);
+        if (!nodeKey) {
+          nodeKey = (await getComputeNode(client, slot.node)).encryption_key;
+          nodeKeys.set(slot.node, nodeKey);
+        }
+        grants.push(grantInput(task, slot.shard, slot.replica, record, requesterKeys, nodeKey));
+      }
+    }
+    return grants;
+  }
+
   return {
     url: api.url,
     node,
@@ -181,6 +226,7 @@ export async function startComputeChain(opts: {
       ]);
       return sealed.contentKey;
     },
+    pendingGrants,
     async close() {
       driver.stop();
       await api.close();
@@ -202,4 +248,32 @@ export function registerCpuNode(worker: Signer, capacity = 2): Msg {
     price: 1_000n,
     capacity,
   });
+}
+
+export type WorkerMode = "honest" | "wrong" | "offline";
+
+/**
+ * A real worker process (test/fixtures/run-worker.ts, capacity 2) for `worker`'s account against
+ * the API at `apiUrl`; its JSON log lines go to `onOutput`.
+ */
+export function spawnWorkerProcess(opts: {
+  apiUrl: string;
+  worker: Signer;
+  stateDir: string;
+  mode?: WorkerMode;
+  onOutput?: (text: string) => void;
+}): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", WORKER_PROCESS], {
+    env: {
+      ...process.env,
+      BTT_API: opts.apiUrl,
+      WORKER_SEED_BYTE: String(opts.worker.seed[0]),
+      STATE_DIR: opts.stateDir,
+      MODE: opts.mode ?? "honest",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => opts.onOutput?.(String(d)));
+  child.stderr!.on("data", (d) => opts.onOutput?.(String(d)));
+  return child;
 }

@@ -3,21 +3,26 @@
 // slashed and jailed), and one that goes offline after committing (its slot misses the deadline,
 // is re-assigned and completes). Then the money: escrow in = payouts + refunds, slashes in the
 // reward pool, and the compute-escrow account holding exactly the bonds.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { analyzeCanonical, benchmarkInput, CariesPipeline, resultSha256 } from "@btt/ai";
 import { fromHex, type Signer, toHex } from "@btt/core";
 import { auditSeal, COMPUTE_ESCROW, computeMsg, REWARD_POOL } from "@btt/modules";
-import { encryptionKeyFromSeed, signedRequestHeaders, wrapContentKey } from "@btt/sdk";
+import { encryptionKeyFromSeed, signedRequestHeaders } from "@btt/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openResult } from "../src/index.ts";
-import { type ComputeChain, MODEL_ID, registerCpuNode, startComputeChain } from "./compute-chain.ts";
+import {
+  type ComputeChain,
+  MODEL_ID,
+  registerCpuNode,
+  spawnWorkerProcess,
+  startComputeChain,
+  type WorkerMode,
+} from "./compute-chain.ts";
 
-const FIXTURE = fileURLToPath(new URL("./fixtures/run-worker.ts", import.meta.url));
 const BLOCK_MS = 250;
 const MAX_FEE = 5_000n;
 const PRICE = 1_000n;
@@ -30,53 +35,26 @@ describe("compute workers end to end", () => {
   const stateRoot = mkdtempSync(join(tmpdir(), "btt-worker-state-"));
   const procs: ChildProcess[] = [];
   const output: string[] = [];
-  const contentKeys = new Map<string, Uint8Array>();
   const expected = new Map<string, Uint8Array>();
   let granting = true;
 
-  function spawnWorker(worker: Signer, mode: "honest" | "wrong" | "offline"): ChildProcess {
-    const child = spawn(process.execPath, ["--import", "tsx", FIXTURE], {
-      env: {
-        ...process.env,
-        BTT_API: c.url,
-        WORKER_SEED_BYTE: String(worker.seed[0]),
-        STATE_DIR: join(stateRoot, worker.address),
-        MODE: mode,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  function spawnWorker(worker: Signer, mode: WorkerMode): ChildProcess {
+    const child = spawnWorkerProcess({
+      apiUrl: c.url,
+      worker,
+      stateDir: join(stateRoot, worker.address),
+      mode,
+      onOutput: (text) => output.push(text),
     });
-    child.stdout!.on("data", (d) => output.push(String(d)));
-    child.stderr!.on("data", (d) => output.push(String(d)));
     procs.push(child);
     return child;
   }
 
-  /** The requester's side: wraps each record's content key for whichever node holds a slot. */
+  /** The requester's side: one GrantInput tx per newly assigned slot. */
   async function grantLoop(): Promise<void> {
-    const { tasks } = await c.query<{ tasks: Json[] }>("tasks", { requester: c.requester.address });
-    for (const task of tasks) {
-      if (task.state !== "open") continue;
-      for (const slot of task.slots) {
-        if (slot.state !== "assigned" || slot.input_key) continue;
-        const node = await c.query<Json>("node", { worker: slot.node });
-        const key = wrapContentKey(
-          contentKeys.get(task.inputs[slot.shard])!,
-          slot.node,
-          fromHex(node.encryption_key),
-        );
-        await c
-          .send(c.requester, [
-            computeMsg.grantInput({
-              taskId: BigInt(task.id),
-              shard: slot.shard,
-              replica: slot.replica,
-              ephemeralPublicKey: key.ephemeralPublicKey,
-              wrappedKey: key.wrappedKey,
-              nonce: key.nonce,
-            }),
-          ])
-          .catch(() => undefined); // re-assigned or expired meanwhile: the next round sees it
-      }
+    for (const grant of await c.pendingGrants()) {
+      // Re-assigned or expired meanwhile: the next round sees it.
+      await c.send(c.requester, [grant]).catch(() => undefined);
     }
   }
 
@@ -114,7 +92,7 @@ describe("compute workers end to end", () => {
     for (const [i, seed] of [101, 102, 103].entries()) {
       const bytes = await benchmarkInput(seed);
       expected.set(`bw-${i + 1}`, resultSha256(await analyzeCanonical(pipeline, bytes)));
-      contentKeys.set(`bw-${i + 1}`, await c.addRecord(`bw-${i + 1}`, bytes));
+      await c.addRecord(`bw-${i + 1}`, bytes);
     }
     await pipeline.close();
     for (const [i, op] of c.operators.entries()) await c.send(op, [registerCpuNode(c.workers[i]!)]);

@@ -590,13 +590,14 @@ function progressLine(p: TaskProgress): string | undefined {
 
 const submitCommand: Command = {
   name: "submit",
-  summary: "encrypt a radiograph, register it, run the caries model on the network and print the findings",
+  summary: "encrypt radiographs, register them, run the caries model on the network and print the findings",
   details:
-    "The file is encrypted here (btt records put), registered as an imaging record of --from, and\n" +
-    "a task submitted on it. With --wait (the default on a terminal) it follows the task: each\n" +
+    "Each file is encrypted here (btt records put) and registered as an imaging record of --from;\n" +
+    "one task is submitted on all of them, one shard per file (shards run on different nodes when\n" +
+    "the network has them). With --wait (the default on a terminal) it follows the task: each\n" +
     "slot's node is handed the input key as it is assigned; then the commits, reveals and the\n" +
-    "verified result; finally it fetches the result blob, opens it and prints the findings.",
-  args: [{ name: "file", description: "the radiograph (DICOM, PNG or JPEG)" }],
+    "verified results; finally it fetches each shard's result blob, opens it and prints the findings.",
+  args: [{ name: "file", description: "radiographs (DICOM, PNG or JPEG), one shard each", variadic: true }],
   options: {
     from: {
       type: "string",
@@ -619,13 +620,15 @@ const submitCommand: Command = {
     ...NODE_OPTION,
   },
   run: async ({ args, values }) => {
-    const [file] = args as [string];
+    const files = args;
     const from = (values.from as string | undefined) ?? "alice";
     checkKeyName(from);
-    if (!existsSync(file) || !statSync(file).isFile())
-      throw new BttError("NOT_FOUND", `no file ${file}`, { file });
-    const recordId = `rec-${randomBytes(8).toString("hex")}`;
-    const message = taskRequest(values, [recordId]);
+    for (const file of files) {
+      if (!existsSync(file) || !statSync(file).isFile())
+        throw new BttError("NOT_FOUND", `no file ${file}`, { file });
+    }
+    const recordIds = files.map(() => `rec-${randomBytes(8).toString("hex")}`);
+    const message = taskRequest(values, recordIds);
     const wait = values["no-wait"] ? false : values.wait ? true : process.stdout.isTTY === true;
     const timeoutMs = intOf(values.timeout as string | undefined, "--timeout", 1, 86_400, 600) * 1000;
     const jurisdiction = (values.jurisdiction as string | undefined) ?? DEV_JURISDICTION;
@@ -636,20 +639,22 @@ const submitCommand: Command = {
     await withNode(url, async (client) => {
       const { signer, seed } = await unlockKey(values, from);
       await ensureEncryptionKey(client, signer, seed);
-      const stored = await storeRecord(client, url, signer, seed, readFileSync(file), {
-        id: recordId,
-        dataClass: "imaging",
-        jurisdiction,
-      });
-      say(
-        `record ${recordId} stored encrypted (blob ${stored.sealed.sha256}, block ${stored.result.height})`,
-      );
+      for (const [i, file] of files.entries()) {
+        const stored = await storeRecord(client, url, signer, seed, readFileSync(file), {
+          id: recordIds[i]!,
+          dataClass: "imaging",
+          jurisdiction,
+        });
+        say(
+          `record ${recordIds[i]} stored encrypted (${file}; blob ${stored.sealed.sha256}, block ${stored.result.height})`,
+        );
+      }
       const submitted = await client.signAndSubmit(signer, [message], { wait: true });
       const taskId = taskIdOf(submitted);
       if (!wait) {
         emit(
           values,
-          { record_id: recordId, task_id: taskId, hash: submitted.hash, height: submitted.height },
+          { record_ids: recordIds, task_id: taskId, hash: submitted.hash, height: submitted.height },
           [
             `task ${taskId} submitted in block ${submitted.height}; follow it with btt compute task ${taskId}`,
           ],
@@ -674,16 +679,21 @@ const submitCommand: Command = {
           `task ${taskId} failed: no majority result (see btt compute task ${taskId})`,
         );
       }
-      const result = await fetchResult(url, signer, seed, final, 0);
-      const lines = [
-        `findings (${result.width}×${result.height}, side ${result.side}): ${result.findings.length === 0 ? "none" : ""}`,
-        ...result.findings.map(
-          (f, i) =>
-            `  ${i + 1}. tooth ${f.tooth} ${f.severity} caries, box [${f.box.join(", ")}], score ${(f.score_pm / 1000).toFixed(3)}`,
-        ),
-      ];
+      const results = [];
+      const lines: string[] = [];
+      for (const [shard, file] of files.entries()) {
+        const result = await fetchResult(url, signer, seed, final, shard);
+        results.push(result);
+        lines.push(
+          `${files.length > 1 ? `${file}: ` : ""}findings (${result.width}×${result.height}, side ${result.side}): ${result.findings.length === 0 ? "none" : ""}`,
+          ...result.findings.map(
+            (f, i) =>
+              `  ${i + 1}. tooth ${f.tooth} ${f.severity} caries, box [${f.box.join(", ")}], score ${(f.score_pm / 1000).toFixed(3)}`,
+          ),
+        );
+      }
       if (values.json) {
-        emit(values, { record_id: recordId, task_id: taskId, stages, task: final, result }, []);
+        emit(values, { record_ids: recordIds, task_id: taskId, stages, task: final, results }, []);
       } else {
         for (const line of lines) console.log(line);
       }

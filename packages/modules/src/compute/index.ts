@@ -13,6 +13,7 @@ export type { ComputeDeps } from "./expected-keepers.ts";
 export type { ComputeGenesis } from "./genesis.ts";
 export { COMPUTE_ESCROW, ComputeKeeper, REWARD_POOL } from "./keeper.ts";
 export { type BenchmarkItem, COMPUTE, type ComputeParams, DEFAULT_COMPUTE_PARAMS } from "./params.ts";
+export { mergedResult } from "./tasks.ts";
 export * from "./types.ts";
 
 export interface ComputeModule extends Module<ComputeGenesis> {

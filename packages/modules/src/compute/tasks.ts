@@ -1,8 +1,9 @@
 // A task's life: submission with escrow, input keys for the assigned nodes, commit and reveal,
 // settlement of each shard by majority, deadlines, and the auditors' canary openings.
-import { BttError, fromHex } from "@btt/core";
+import { BttError, fromHex, sha256, toHex, utf8 } from "@btt/core";
 import { ledgerEvent } from "../framework/events.ts";
 import type { Context } from "../framework/module.ts";
+import { join } from "../staking/keys.ts";
 import { auditSeal, resultCommitment } from "./commitment.ts";
 import { COMPUTE_ESCROW, type ComputeKeeper } from "./keeper.ts";
 import type { ComputeNode, Slot, Task, Urgency } from "./types.ts";
@@ -355,16 +356,23 @@ export function settleShard(keeper: ComputeKeeper, ctx: Context, task: Task, sha
   finishIfSettled(ctx, task);
 }
 
+/** The merged result of a task's shards: one hash a requester (or a FHIR report) can cite. */
+export function mergedResult(results: readonly string[]): string {
+  return toHex(sha256(join(utf8.encode("btt/compute/result-root/v1"), ...results.map((r) => fromHex(r)))));
+}
+
 function finishIfSettled(ctx: Context, task: Task): void {
   if (task.state !== "open") return;
   if (task.slots.some((s) => s.state !== "verified" && s.state !== "wrong" && s.state !== "failed")) return;
   task.state = task.results.every((r) => r !== "") ? "done" : "failed";
+  if (task.state === "done") task.resultRoot = mergedResult(task.results);
   ctx.emit(
     ledgerEvent("compute/task_finished", {
       task: task.id.toString(),
       requester: task.requester,
       state: task.state,
       results: task.results.join(","),
+      result_root: task.resultRoot ?? "",
     }),
   );
 }
@@ -480,5 +488,3 @@ export function hex32(bytes: Uint8Array, field: string): string {
   if (bytes.length !== 32) throw new BttError("INVALID_MESSAGE", `${field} must be 32 bytes`, { field });
   return Buffer.from(bytes).toString("hex");
 }
-
-export { fromHex };

@@ -159,6 +159,8 @@ export interface Task {
   slots: Slot[];
   /** Per shard, the verified result hash ("" until verified or when it failed). */
   results: string[];
+  /** Once done: the shards' results merged, SHA-256("btt/compute/result-root/v1" ‖ each result in shard order). */
+  resultRoot?: string;
   escrow: bigint;
   audited: boolean;
 }
