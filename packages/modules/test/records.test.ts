@@ -2,6 +2,7 @@
 // recipient changes, published keys, audit counters, genesis round trip, and refused bad input.
 
 import { describe, expect, it } from "vitest";
+import { BankKeeper } from "../src/bank/keeper.ts";
 import { BranchStore } from "../src/framework/store.ts";
 import { createRecordsModule } from "../src/records/index.ts";
 import { address, privacyChain } from "./privacy-harness.ts";
@@ -28,7 +29,7 @@ function setup() {
       max_credentials_per_type: 4,
     },
   });
-  const records = createRecordsModule(chain.identity.keeper, chain.compliance.keeper);
+  const records = createRecordsModule(chain.identity.keeper, chain.compliance.keeper, new BankKeeper());
   records.genesis.initGenesis(chain.ctx(AUTHORITY), records.genesis.defaultGenesis());
   chain.run("identity/IssueCredential", AUTHORITY, {
     subject: PATIENT,
@@ -147,7 +148,7 @@ describe("records module", () => {
 
     const exported = records.genesis.exportGenesis(chain.ctx(AUTHORITY));
     const again = privacyChain();
-    const copy = createRecordsModule(again.identity.keeper, again.compliance.keeper);
+    const copy = createRecordsModule(again.identity.keeper, again.compliance.keeper, new BankKeeper());
     copy.genesis.initGenesis(
       again.ctx(AUTHORITY),
       copy.genesis.validateGenesis(JSON.parse(JSON.stringify(exported))),

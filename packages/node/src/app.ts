@@ -105,7 +105,7 @@ export class Application {
     this.consent = createConsentModule(this.identity.keeper, this.compliance.keeper);
     // Genesis runs in this order: balances before anything that escrows them.
     this.ai = createAiModule(this.identity.keeper);
-    this.records = createRecordsModule(this.identity.keeper, this.compliance.keeper);
+    this.records = createRecordsModule(this.identity.keeper, this.compliance.keeper, this.bank.keeper);
     this.staking = createStakingModule(this.bank.keeper, this.identity.keeper);
     this.compute = createComputeModule({
       bank: this.bank.keeper,

@@ -60,6 +60,19 @@ export {
   taskIdOf,
   type Urgency,
 } from "./compute.ts";
+export {
+  commitFields,
+  DISCLOSURE_VERSION,
+  type Disclosure,
+  disclosedFields,
+  disclosureProblem,
+  type FieldCommitment,
+  leafHash,
+  MAX_DISCLOSURE_FIELDS,
+  presentFields,
+  type SaltedField,
+  verifyDisclosure,
+} from "./disclosure.ts";
 export { BttApiError, ProofError, type ProofFailure, TimeoutError, TxFailedError } from "./errors.ts";
 export {
   BTT_COIN_TYPE,
@@ -80,6 +93,14 @@ export {
 } from "./keys.ts";
 export { bank, type CoinInput, MESSAGE_SCHEMAS, messageToJson } from "./messages.ts";
 export { consent, identity, PRIVACY_MESSAGE_SCHEMAS } from "./privacy.ts";
+export {
+  type OpenedPayment,
+  type PrivatePaymentJson,
+  type PrivatePaymentView,
+  paymentCommitment,
+  privatePayment,
+  type Reader,
+} from "./private-payment.ts";
 export {
   BLOB_REQUEST_DOMAIN,
   blobRequestBytes,

@@ -10,9 +10,11 @@ import {
   decodeAddress,
   type Msg,
   MsgAddRecipientSchema,
+  MsgPrivatePaymentSchema,
   MsgRecordAccessSchema,
   MsgRegisterRecordSchema,
   MsgRemoveRecipientSchema,
+  MsgSetDisclosureRootSchema,
   MsgSetEncryptionKeySchema,
   type Signer,
   toHex,
@@ -20,6 +22,7 @@ import {
 import { recordsMsg } from "@btt/modules/records/builders";
 import {
   requireDataClass,
+  requireDisclosureRoot,
   requireJurisdiction,
   requireRecordId,
   requireSha256Hex,
@@ -39,6 +42,8 @@ export const RECORDS_MESSAGE_SCHEMAS: ReadonlyArray<[string, DescMessage]> = [
   ["records/RemoveRecipient", MsgRemoveRecipientSchema],
   ["records/SetEncryptionKey", MsgSetEncryptionKeySchema],
   ["records/Access", MsgRecordAccessSchema],
+  ["records/SetDisclosureRoot", MsgSetDisclosureRootSchema],
+  ["records/PrivatePayment", MsgPrivatePaymentSchema],
 ];
 
 const utf8 = new TextEncoder();
@@ -202,15 +207,24 @@ export const records = {
     dataClass: string;
     jurisdiction: string;
     wrappedKeys: readonly WrappedKey[];
+    /** The 32-byte root of the record's field commitment (see disclosure.ts), to commit it now. */
+    disclosureRoot?: Uint8Array;
   }): Msg {
     for (const [i, w] of p.wrappedKeys.entries()) requireWrappedKey(w, `wrappedKeys[${i}]`);
+    if (p.disclosureRoot) requireDisclosureRoot(p.disclosureRoot, "disclosureRoot");
     return recordsMsg.register({
       id: requireRecordId(p.id, "id"),
       blobSha256: requireSha256Hex(p.blobSha256, "blobSha256"),
       dataClass: requireDataClass(p.dataClass, "dataClass"),
       jurisdiction: requireJurisdiction(p.jurisdiction),
       wrappedKeys: p.wrappedKeys,
+      ...(p.disclosureRoot ? { disclosureRoot: p.disclosureRoot } : {}),
     });
+  },
+  /** Commit (or replace) the root a record's field disclosures are checked against (owner only). */
+  setDisclosureRoot(id: string, root: Uint8Array | string): Msg {
+    const bytes = typeof root === "string" ? hexBytes(root) : root;
+    return recordsMsg.setDisclosureRoot(requireRecordId(id, "id"), requireDisclosureRoot(bytes));
   },
   addRecipient(id: string, key: WrappedKey): Msg {
     return recordsMsg.addRecipient(requireRecordId(id, "id"), requireWrappedKey(key));
@@ -223,3 +237,9 @@ export const records = {
     return recordsMsg.setEncryptionKey(requireX25519Key(publicKey));
   },
 };
+
+function hexBytes(hex: string): Uint8Array {
+  if (!/^([0-9a-fA-F]{2})*$/.test(hex))
+    throw new BttError("INVALID_MESSAGE", "root must be hex", { field: "root" });
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
+}

@@ -6,6 +6,7 @@ import { emit, NODE_OPTION, nodeUrlOf } from "../context.ts";
 import type { Command } from "../router.ts";
 import { denomsOf } from "./chain-data.ts";
 import { consentQueryCommand, identityQueryCommand } from "./privacy.ts";
+import { privateQueryCommand } from "./private-payment.ts";
 import { recordsQueryCommand } from "./records.ts";
 
 const balanceCommand: Command = {
@@ -160,5 +161,6 @@ export const queryCommand: Command = {
     identityQueryCommand,
     consentQueryCommand,
     recordsQueryCommand,
+    privateQueryCommand,
   ],
 };

@@ -19,6 +19,7 @@ import { emit, homeOf, keyringOf, NODE_OPTION, nodeUrlOf } from "../context.ts";
 import { checkKeyName } from "../keyring/keyring.ts";
 import { keyringPassphrase } from "../keyring/passphrase.ts";
 import type { Command, ParsedValues } from "../router.ts";
+import { disclosureCommands } from "./disclosure.ts";
 
 const PURPOSES = ["treatment", "payment", "research", "insurance"];
 
@@ -340,8 +341,8 @@ const listCommand: Command = {
 /** `btt records put|get`: the file-level commands (crypto here, tx and download included). */
 export const recordsCommand: Command = {
   name: "records",
-  summary: "encrypted records: store a file encrypted, read one back",
-  subcommands: [putCommand, getCommand],
+  summary: "encrypted records: store a file encrypted, read one back, disclose chosen fields",
+  subcommands: [putCommand, getCommand, ...disclosureCommands],
 };
 
 export const recordsTxCommand: Command = {

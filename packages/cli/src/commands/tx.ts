@@ -8,6 +8,7 @@ import type { Command } from "../router.ts";
 import { denomsOf } from "./chain-data.ts";
 import { computeTxCommand } from "./compute.ts";
 import { consentTxCommand, identityTxCommand } from "./privacy.ts";
+import { privateSendCommand } from "./private-payment.ts";
 import { recordsTxCommand } from "./records.ts";
 
 const sendCommand: Command = {
@@ -91,7 +92,7 @@ export const txCommand: Command = {
   name: "tx",
   summary: "sign and send transactions",
   subcommands: [
-    { name: "bank", summary: "bank transactions", subcommands: [sendCommand] },
+    { name: "bank", summary: "bank transactions", subcommands: [sendCommand, privateSendCommand] },
     identityTxCommand,
     consentTxCommand,
     recordsTxCommand,

@@ -23,6 +23,7 @@ export {
   DEFAULT_COMPLIANCE_PARAMS,
   isDataClass,
 } from "./rules.ts";
+export { type RequiredViewers, requiredViewers } from "./view-keys.ts";
 
 export interface ComplianceGenesis {
   params: unknown;

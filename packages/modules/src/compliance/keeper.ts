@@ -2,6 +2,7 @@ import { ParamsStore } from "../framework/params.ts";
 import { type KVStore, PrefixStore } from "../framework/store.ts";
 import { type ComplianceRequest, type Decision, decide } from "./decide.ts";
 import { type ComplianceRules, compileRules } from "./rules.ts";
+import { type RequiredViewers, requiredViewers } from "./view-keys.ts";
 
 export const COMPLIANCE = "compliance";
 
@@ -15,6 +16,11 @@ export class ComplianceKeeper {
 
   decide(kv: KVStore, request: ComplianceRequest): Decision {
     return decide(this.rules(kv), request);
+  }
+
+  /** The regulator accounts a private transaction of `dataClass` in `jurisdictions` must be readable by. */
+  requiredViewers(kv: KVStore, dataClass: string, jurisdictions: readonly string[]): RequiredViewers {
+    return requiredViewers(this.rules(kv), dataClass, jurisdictions);
   }
 
   rawParams(kv: KVStore): unknown {

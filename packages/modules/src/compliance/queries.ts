@@ -43,6 +43,20 @@ export function complianceQueries(keeper: ComplianceKeeper): QueryType[] {
       handle: (ctx, p) => keeper.decide(ctx.kv, complianceRequest(p)),
     },
     {
+      name: "view_keys",
+      description:
+        "The regulator accounts a private transaction must be readable by: {data_class, jurisdictions (comma-separated)}",
+      handle: (ctx, p) =>
+        keeper.requiredViewers(
+          ctx.kv,
+          required(p, "data_class"),
+          required(p, "jurisdictions")
+            .split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== ""),
+        ),
+    },
+    {
       name: "params",
       description: `The ${COMPLIANCE} rule sets`,
       handle: (ctx) => keeper.rawParams(ctx.kv),

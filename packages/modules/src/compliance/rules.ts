@@ -1,3 +1,4 @@
+import { addressBytes } from "@btt/core";
 import { JsonFields } from "../framework/fields.ts";
 import { isJurisdiction } from "../framework/jurisdictions.ts";
 
@@ -18,6 +19,9 @@ const GROUP = /^[A-Z][A-Z0-9_]{1,31}$/;
  *   jurisdictions that may process or store that data: codes, `@GROUP`, `*` (anywhere) or `=`
  *   (the origin itself). An origin takes its own entry, else its first group's (by name), else `*`.
  * - `investment`: per jurisdiction (same lookup), per investor type, the asset types it may hold.
+ * - `view_keys` (optional): per jurisdiction (same lookup), per data class (or `*`), the regulator
+ *   accounts whose published encryption keys every private transaction of that class must be
+ *   readable by.
  */
 export interface ComplianceRules {
   readonly groups: ReadonlyMap<string, ReadonlySet<string>>;
@@ -25,6 +29,8 @@ export interface ComplianceRules {
   readonly assetTypes: ReadonlySet<string>;
   readonly residency: ReadonlyMap<string, ReadonlyMap<string, Destinations>>;
   readonly investment: ReadonlyMap<string, ReadonlyMap<string, Destinations>>;
+  /** `view_keys`: per jurisdiction key, per data class (or `*`), the regulator accounts (sorted). */
+  readonly viewKeys: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
   /** Per origin: the rule-set key it resolves to (memoised; a pure function of the rules). */
   readonly resolved: Map<string, { residency?: string; investment?: string }>;
 }
@@ -192,7 +198,8 @@ export function compileRules(raw: unknown): ComplianceRules {
     }
     investment.set(key, byType);
   }
-  return { groups, investorTypes, assetTypes, residency, investment, resolved: new Map() };
+  const viewKeys = compileViewKeys(f.at("view_keys"), o.view_keys ?? {}, origin);
+  return { groups, investorTypes, assetTypes, residency, investment, viewKeys, resolved: new Map() };
 }
 
 /** The key of the rule set that applies to `code` in `sets`: its own, its first group's, or `*`. */
@@ -206,4 +213,35 @@ export function ruleSetKey(
     if (members.has(code) && sets.has(`@${name}`)) return `@${name}`;
   }
   return sets.has("*") ? "*" : undefined;
+}
+
+function compileViewKeys(
+  vf: JsonFields,
+  raw: unknown,
+  origin: (f: JsonFields, key: string) => void,
+): Map<string, Map<string, readonly string[]>> {
+  const vo = vf.object(raw);
+  const out = new Map<string, Map<string, readonly string[]>>();
+  for (const key of Object.keys(vo).sort()) {
+    origin(vf, key);
+    const cf = vf.at(key);
+    const co = cf.object(vo[key]);
+    const byClass = new Map<string, readonly string[]>();
+    for (const cls of Object.keys(co).sort()) {
+      cf.check(cls === "*" || isDataClass(cls), `"${cls}" is not a data class or *`);
+      const accounts = cf.array(co, cls).map((a, i) => {
+        let ok = typeof a === "string";
+        try {
+          if (ok) addressBytes(a as string);
+        } catch {
+          ok = false;
+        }
+        cf.check(ok, "must be a btt1… address", `${cls}[${i}]`);
+        return a as string;
+      });
+      byClass.set(cls, [...new Set(accounts)].sort());
+    }
+    out.set(key, byClass);
+  }
+  return out;
 }

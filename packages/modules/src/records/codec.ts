@@ -1,7 +1,7 @@
 import { fromHex, toHex } from "@btt/core";
 import type { DataClass } from "../compliance/rules.ts";
 import { canonicalJson } from "../framework/params.ts";
-import type { EncryptedRecord, WrappedKeyEntry } from "./types.ts";
+import type { EncryptedRecord, PrivatePayment, WrappedKeyEntry } from "./types.ts";
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -35,6 +35,8 @@ export function recordJson(r: EncryptedRecord): Record<string, unknown> {
     rule: r.rule,
     created_at_ms: r.createdAtMs.toString(),
     height: r.height.toString(),
+    // Only when set, so records without one keep their original encoding.
+    ...(r.disclosureRoot ? { disclosure_root: toHex(r.disclosureRoot) } : {}),
   };
 }
 
@@ -51,7 +53,42 @@ export function recordFromJson(o: Record<string, unknown>): EncryptedRecord {
     rule: o.rule as string,
     createdAtMs: BigInt(o.created_at_ms as string),
     height: BigInt(o.height as string),
+    ...(typeof o.disclosure_root === "string" ? { disclosureRoot: fromHex(o.disclosure_root) } : {}),
   };
 }
 
 export const decodeRecord = (bytes: Uint8Array) => recordFromJson(JSON.parse(utf8Decoder.decode(bytes)));
+
+export function privatePaymentJson(p: PrivatePayment): Record<string, unknown> {
+  return {
+    tx_hash: toHex(p.txHash),
+    sender: p.sender,
+    to: p.to,
+    amount: p.amount,
+    ciphertext: toHex(p.ciphertext),
+    nonce: toHex(p.nonce),
+    wrapped_keys: p.wrappedKeys.map(wrappedKeyJson),
+    commitment: toHex(p.commitment),
+    view_rules: p.viewRules,
+    height: p.height.toString(),
+  };
+}
+
+export function privatePaymentFromJson(o: Record<string, unknown>): PrivatePayment {
+  return {
+    txHash: fromHex(o.tx_hash as string),
+    sender: o.sender as string,
+    to: o.to as string,
+    amount: o.amount as string,
+    ciphertext: fromHex(o.ciphertext as string),
+    nonce: fromHex(o.nonce as string),
+    wrappedKeys: (o.wrapped_keys as Array<Record<string, string>>).map(wrappedKeyFromJson),
+    commitment: fromHex(o.commitment as string),
+    viewRules: o.view_rules as string[],
+    height: BigInt(o.height as string),
+  };
+}
+
+export const encodePrivatePayment = (p: PrivatePayment) => utf8.encode(canonicalJson(privatePaymentJson(p)));
+export const decodePrivatePayment = (bytes: Uint8Array) =>
+  privatePaymentFromJson(JSON.parse(utf8Decoder.decode(bytes)));

@@ -24,6 +24,8 @@ export interface RecordDraft {
   dataClass: DataClass;
   jurisdiction: string;
   wrappedKeys: WrappedKeyEntry[];
+  /** The root of the record's salted field tree, if committed at registration. */
+  disclosureRoot?: Uint8Array;
 }
 
 export interface AccessEntry {
@@ -118,6 +120,7 @@ export class RecordsKeeper {
         jurisdiction: draft.jurisdiction,
         recipients: draft.wrappedKeys.map((w) => w.recipient).join(","),
         rule: d.rule,
+        ...(draft.disclosureRoot ? { disclosure_root: toHex(draft.disclosureRoot) } : {}),
       }),
     );
     return record;
@@ -157,6 +160,13 @@ export class RecordsKeeper {
     );
     this.put(ctx.kv, { ...record, wrappedKeys });
     ctx.emit(ledgerEvent("records/recipient_added", { id, owner: sender, recipient: wrapped.recipient }));
+  }
+
+  /** The owner commits (or replaces) the root its field disclosures are verified against. */
+  setDisclosureRoot(ctx: Context, sender: string, id: string, root: Uint8Array): void {
+    const record = this.owned(ctx.kv, sender, id);
+    this.put(ctx.kv, { ...record, disclosureRoot: root });
+    ctx.emit(ledgerEvent("records/disclosure_root_set", { id, owner: sender, disclosure_root: toHex(root) }));
   }
 
   removeRecipient(ctx: Context, sender: string, id: string, recipient: string): void {

@@ -2,18 +2,24 @@ import {
   addressBytes,
   BttError,
   MsgAddRecipientSchema,
+  MsgPrivatePaymentSchema,
   MsgRecordAccessSchema,
   MsgRegisterRecordSchema,
   MsgRemoveRecipientSchema,
+  MsgSetDisclosureRootSchema,
   MsgSetEncryptionKeySchema,
 } from "@btt/core";
+import { parseCoins } from "../bank/denoms.ts";
 import { messageType } from "../framework/module.ts";
 import { requireReason } from "../identity/validation.ts";
 import type { RecordsKeeper } from "./keeper.ts";
+import type { PrivatePaymentsKeeper } from "./private-payments.ts";
 import type { WrappedKeyEntry } from "./types.ts";
 import {
   requireDataClass,
+  requireDisclosureRoot,
   requireJurisdiction,
+  requirePrivatePayload,
   requireRecordId,
   requireSha256Hex,
   requireSortedRecipients,
@@ -28,7 +34,7 @@ const entry = (w: WrappedKeyEntry): WrappedKeyEntry => ({
   nonce: w.nonce,
 });
 
-export function recordsMessages(keeper: RecordsKeeper) {
+export function recordsMessages(keeper: RecordsKeeper, payments: PrivatePaymentsKeeper) {
   return [
     messageType({
       type: "records/Register",
@@ -39,6 +45,8 @@ export function recordsMessages(keeper: RecordsKeeper) {
         requireDataClass(m.dataClass);
         requireJurisdiction(m.jurisdiction);
         requireSortedRecipients(m.wrappedKeys);
+        // Empty means none: the field is optional.
+        if (m.disclosureRoot?.length) requireDisclosureRoot(m.disclosureRoot, "disclosure_root");
       },
       execute(ctx, m) {
         keeper.register(ctx, ctx.sender, {
@@ -47,6 +55,7 @@ export function recordsMessages(keeper: RecordsKeeper) {
           dataClass: requireDataClass(m.dataClass),
           jurisdiction: m.jurisdiction,
           wrappedKeys: m.wrappedKeys.map(entry),
+          ...(m.disclosureRoot?.length ? { disclosureRoot: m.disclosureRoot } : {}),
         });
       },
     }),
@@ -72,6 +81,37 @@ export function recordsMessages(keeper: RecordsKeeper) {
       },
       execute(ctx, m) {
         keeper.removeRecipient(ctx, ctx.sender, m.id, m.recipient);
+      },
+    }),
+    messageType({
+      type: "records/SetDisclosureRoot",
+      schema: MsgSetDisclosureRootSchema,
+      validate(m) {
+        requireRecordId(m.id, "id");
+        requireDisclosureRoot(m.root);
+      },
+      execute(ctx, m) {
+        keeper.setDisclosureRoot(ctx, ctx.sender, m.id, m.root);
+      },
+    }),
+    messageType({
+      type: "records/PrivatePayment",
+      schema: MsgPrivatePaymentSchema,
+      validate(m) {
+        addressBytes(m.to, "to");
+        parseCoins(m.amount);
+        requirePrivatePayload(m);
+        requireSortedRecipients(m.wrappedKeys);
+      },
+      execute(ctx, m) {
+        payments.execute(ctx, {
+          to: m.to,
+          amounts: parseCoins(m.amount),
+          ciphertext: m.ciphertext,
+          nonce: m.nonce,
+          wrappedKeys: m.wrappedKeys.map(entry),
+          commitment: m.commitment,
+        });
       },
     }),
     messageType({

@@ -7,14 +7,27 @@ export const RECORDS = "records";
 export interface RecordsParams {
   /** Most wrapped keys (recipients) a record may carry. */
   maxRecipients: number;
+  /** Largest private payment ciphertext (encrypted salt ‖ details ‖ tag), in bytes. */
+  maxPrivateCiphertextBytes: number;
 }
 
 export const DEFAULT_RECORDS_PARAMS = { max_recipients: 32 };
+/** Absent from older parameters, so it has a default rather than a required field. */
+export const DEFAULT_MAX_PRIVATE_CIPHERTEXT_BYTES = 16_384;
 
 function validateRecordsParams(raw: unknown): RecordsParams {
   const f = new JsonFields("INVALID_PARAMS", "records.params");
   const o = f.object(raw);
-  return { maxRecipients: f.integer(o, "max_recipients", 1, 256) };
+  return {
+    maxRecipients: f.integer(o, "max_recipients", 1, 256),
+    maxPrivateCiphertextBytes: f.integer(
+      o,
+      "max_private_ciphertext_bytes",
+      64,
+      1 << 20,
+      DEFAULT_MAX_PRIVATE_CIPHERTEXT_BYTES,
+    ),
+  };
 }
 
 export class RecordsParamsStore {

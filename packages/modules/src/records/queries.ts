@@ -1,12 +1,13 @@
-import { addressBytes, toHex } from "@btt/core";
+import { addressBytes, BttError, fromHex, toHex } from "@btt/core";
 import type { QueryType } from "../framework/module.ts";
 import { requiredParam } from "../identity/queries.ts";
-import { recordJson } from "./codec.ts";
+import { privatePaymentJson, recordJson } from "./codec.ts";
 import type { RecordsKeeper } from "./keeper.ts";
 import { RECORDS } from "./params.ts";
+import type { PrivatePaymentsKeeper } from "./private-payments.ts";
 import { requireRecordId } from "./validation.ts";
 
-export function recordsQueries(keeper: RecordsKeeper): QueryType[] {
+export function recordsQueries(keeper: RecordsKeeper, payments: PrivatePaymentsKeeper): QueryType[] {
   return [
     {
       name: "record",
@@ -38,6 +39,30 @@ export function recordsQueries(keeper: RecordsKeeper): QueryType[] {
         addressBytes(address, "address");
         const key = keeper.encryptionKey(ctx.kv, address);
         return { address, public_key: key ? toHex(key) : null };
+      },
+    },
+    {
+      name: "private_payment",
+      description: "A private payment (ciphertext, wrapped keys, commitment) by its tx hash: {tx_hash}",
+      handle(ctx, p) {
+        const hash = requiredParam(p, "tx_hash").toLowerCase();
+        if (!/^[0-9a-f]{64}$/.test(hash))
+          throw new BttError("INVALID_MESSAGE", "tx_hash must be 64 hex digits", { field: "tx_hash" });
+        const payment = payments.get(ctx.kv, fromHex(hash));
+        return { private_payment: payment ? privatePaymentJson(payment) : null };
+      },
+    },
+    {
+      name: "private_payment_viewers",
+      description:
+        "Who a private payment between two accounts must be readable by (parties and regulators): {from, to}",
+      handle(ctx, p) {
+        const from = requiredParam(p, "from");
+        const to = requiredParam(p, "to");
+        addressBytes(from, "from");
+        addressBytes(to, "to");
+        const { jurisdictions, viewers } = payments.requiredRecipients(ctx.kv, from, to, ctx.timeMs ?? 0n);
+        return { parties: [from, to], jurisdictions, regulators: viewers.accounts, rules: viewers.rules };
       },
     },
     {

@@ -2,6 +2,9 @@ import { addressBytes, BttError } from "@btt/core";
 import { requireDataClass, requireRecordId } from "../consent/validation.ts";
 import { requireJurisdiction } from "../identity/validation.ts";
 import {
+  AEAD_TAG_BYTES,
+  COMMITMENT_BYTES,
+  DISCLOSURE_ROOT_BYTES,
   SHA256_HEX,
   WRAP_NONCE_BYTES,
   WRAPPED_KEY_BYTES,
@@ -46,4 +49,23 @@ export function requireSortedRecipients(keys: readonly WrappedKeyEntry[]): void 
       });
     }
   });
+}
+
+export function requireDisclosureRoot(root: Uint8Array, field = "root"): Uint8Array {
+  length(root, DISCLOSURE_ROOT_BYTES, field);
+  return root;
+}
+
+/** A private payment's encrypted part: nonce, commitment, and a ciphertext holding at least salt and tag. */
+export function requirePrivatePayload(m: {
+  ciphertext: Uint8Array;
+  nonce: Uint8Array;
+  commitment: Uint8Array;
+}) {
+  length(m.nonce, WRAP_NONCE_BYTES, "nonce");
+  length(m.commitment, COMMITMENT_BYTES, "commitment");
+  if (m.ciphertext.length < COMMITMENT_BYTES + AEAD_TAG_BYTES)
+    throw new BttError("INVALID_MESSAGE", "ciphertext is too short to hold a salt and a tag", {
+      field: "ciphertext",
+    });
 }

@@ -4,13 +4,15 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Coin } from "../../tx/v1/tx_pb.ts";
+import { file_btt_tx_v1_tx } from "../../tx/v1/tx_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file btt/records/v1/records.proto.
  */
 export const file_btt_records_v1_records: GenFile = /*@__PURE__*/
-  fileDesc("ChxidHQvcmVjb3Jkcy92MS9yZWNvcmRzLnByb3RvEg5idHQucmVjb3Jkcy52MSJhCgpXcmFwcGVkS2V5EhEKCXJlY2lwaWVudBgBIAEoCRIcChRlcGhlbWVyYWxfcHVibGljX2tleRgCIAEoDBITCgt3cmFwcGVkX2tleRgDIAEoDBINCgVub25jZRgEIAEoDCKQAQoRTXNnUmVnaXN0ZXJSZWNvcmQSCgoCaWQYASABKAkSEwoLYmxvYl9zaGEyNTYYAiABKAkSEgoKZGF0YV9jbGFzcxgDIAEoCRIUCgxqdXJpc2RpY3Rpb24YBCABKAkSMAoMd3JhcHBlZF9rZXlzGAUgAygLMhouYnR0LnJlY29yZHMudjEuV3JhcHBlZEtleSJOCg9Nc2dBZGRSZWNpcGllbnQSCgoCaWQYASABKAkSLwoLd3JhcHBlZF9rZXkYAiABKAsyGi5idHQucmVjb3Jkcy52MS5XcmFwcGVkS2V5IjMKEk1zZ1JlbW92ZVJlY2lwaWVudBIKCgJpZBgBIAEoCRIRCglyZWNpcGllbnQYAiABKAkiKQoTTXNnU2V0RW5jcnlwdGlvbktleRISCgpwdWJsaWNfa2V5GAEgASgMIm8KD01zZ1JlY29yZEFjY2VzcxIKCgJpZBgBIAEoCRIQCghhY2Nlc3NvchgCIAEoCRIPCgdhbGxvd2VkGAMgASgIEg8KB3B1cnBvc2UYBCABKAkSDAoEY29kZRgFIAEoCRIOCgZyZWFzb24YBiABKAliBnByb3RvMw");
+  fileDesc("ChxidHQvcmVjb3Jkcy92MS9yZWNvcmRzLnByb3RvEg5idHQucmVjb3Jkcy52MSJhCgpXcmFwcGVkS2V5EhEKCXJlY2lwaWVudBgBIAEoCRIcChRlcGhlbWVyYWxfcHVibGljX2tleRgCIAEoDBITCgt3cmFwcGVkX2tleRgDIAEoDBINCgVub25jZRgEIAEoDCKpAQoRTXNnUmVnaXN0ZXJSZWNvcmQSCgoCaWQYASABKAkSEwoLYmxvYl9zaGEyNTYYAiABKAkSEgoKZGF0YV9jbGFzcxgDIAEoCRIUCgxqdXJpc2RpY3Rpb24YBCABKAkSMAoMd3JhcHBlZF9rZXlzGAUgAygLMhouYnR0LnJlY29yZHMudjEuV3JhcHBlZEtleRIXCg9kaXNjbG9zdXJlX3Jvb3QYBiABKAwiTgoPTXNnQWRkUmVjaXBpZW50EgoKAmlkGAEgASgJEi8KC3dyYXBwZWRfa2V5GAIgASgLMhouYnR0LnJlY29yZHMudjEuV3JhcHBlZEtleSIzChJNc2dSZW1vdmVSZWNpcGllbnQSCgoCaWQYASABKAkSEQoJcmVjaXBpZW50GAIgASgJIikKE01zZ1NldEVuY3J5cHRpb25LZXkSEgoKcHVibGljX2tleRgBIAEoDCJvCg9Nc2dSZWNvcmRBY2Nlc3MSCgoCaWQYASABKAkSEAoIYWNjZXNzb3IYAiABKAkSDwoHYWxsb3dlZBgDIAEoCBIPCgdwdXJwb3NlGAQgASgJEgwKBGNvZGUYBSABKAkSDgoGcmVhc29uGAYgASgJIjAKFE1zZ1NldERpc2Nsb3N1cmVSb290EgoKAmlkGAEgASgJEgwKBHJvb3QYAiABKAwiqQEKEU1zZ1ByaXZhdGVQYXltZW50EgoKAnRvGAEgASgJEh8KBmFtb3VudBgCIAMoCzIPLmJ0dC50eC52MS5Db2luEhIKCmNpcGhlcnRleHQYAyABKAwSDQoFbm9uY2UYBCABKAwSMAoMd3JhcHBlZF9rZXlzGAUgAygLMhouYnR0LnJlY29yZHMudjEuV3JhcHBlZEtleRISCgpjb21taXRtZW50GAYgASgMYgZwcm90bzM", [file_btt_tx_v1_tx]);
 
 /**
  * A record's content key wrapped for one recipient: X25519 between a one-time (ephemeral) key
@@ -91,6 +93,13 @@ export type MsgRegisterRecord = Message<"btt.records.v1.MsgRegisterRecord"> & {
    * @generated from field: repeated btt.records.v1.WrappedKey wrapped_keys = 5;
    */
   wrappedKeys: WrappedKey[];
+
+  /**
+   * Optional: the 32-byte root of the record's salted field tree (selective disclosure); empty = none.
+   *
+   * @generated from field: bytes disclosure_root = 6;
+   */
+  disclosureRoot: Uint8Array;
 };
 
 /**
@@ -213,4 +222,84 @@ export type MsgRecordAccess = Message<"btt.records.v1.MsgRecordAccess"> & {
  */
 export const MsgRecordAccessSchema: GenMessage<MsgRecordAccess> = /*@__PURE__*/
   messageDesc(file_btt_records_v1_records, 5);
+
+/**
+ * records/SetDisclosureRoot: the owner commits (or replaces) the 32-byte root of the record's
+ * salted field tree, against which presented subsets of its fields are verified.
+ *
+ * @generated from message btt.records.v1.MsgSetDisclosureRoot
+ */
+export type MsgSetDisclosureRoot = Message<"btt.records.v1.MsgSetDisclosureRoot"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: bytes root = 2;
+   */
+  root: Uint8Array;
+};
+
+/**
+ * Describes the message btt.records.v1.MsgSetDisclosureRoot.
+ * Use `create(MsgSetDisclosureRootSchema)` to create a new message.
+ */
+export const MsgSetDisclosureRootSchema: GenMessage<MsgSetDisclosureRoot> = /*@__PURE__*/
+  messageDesc(file_btt_records_v1_records, 6);
+
+/**
+ * records/PrivatePayment: a public transfer (`amount` moves from the sender to `to`) whose details
+ * (invoice lines, diagnosis codes) travel encrypted: XChaCha20-Poly1305 under a random key, that
+ * key wrapped for the sender, the recipient and every regulator view key the compliance rules
+ * require. The chain checks the recipient set and stores ciphertext and commitment.
+ *
+ * @generated from message btt.records.v1.MsgPrivatePayment
+ */
+export type MsgPrivatePayment = Message<"btt.records.v1.MsgPrivatePayment"> & {
+  /**
+   * @generated from field: string to = 1;
+   */
+  to: string;
+
+  /**
+   * @generated from field: repeated btt.tx.v1.Coin amount = 2;
+   */
+  amount: Coin[];
+
+  /**
+   * Encrypted salt(32) ‖ details, with the 16-byte tag.
+   *
+   * @generated from field: bytes ciphertext = 3;
+   */
+  ciphertext: Uint8Array;
+
+  /**
+   * 24 bytes.
+   *
+   * @generated from field: bytes nonce = 4;
+   */
+  nonce: Uint8Array;
+
+  /**
+   * Sorted by recipient, each once.
+   *
+   * @generated from field: repeated btt.records.v1.WrappedKey wrapped_keys = 5;
+   */
+  wrappedKeys: WrappedKey[];
+
+  /**
+   * SHA-256(details ‖ salt): 32 bytes.
+   *
+   * @generated from field: bytes commitment = 6;
+   */
+  commitment: Uint8Array;
+};
+
+/**
+ * Describes the message btt.records.v1.MsgPrivatePayment.
+ * Use `create(MsgPrivatePaymentSchema)` to create a new message.
+ */
+export const MsgPrivatePaymentSchema: GenMessage<MsgPrivatePayment> = /*@__PURE__*/
+  messageDesc(file_btt_records_v1_records, 7);
 
