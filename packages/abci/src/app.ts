@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { BttError, type DecodedTx, decodeTx, ErrorCode, sha256, toBttError, toHex } from "@btt/core";
 import {
   type BlockMisbehavior,
@@ -7,7 +8,16 @@ import {
   moduleKey,
   validatorUpdatesOf,
 } from "@btt/modules";
-import type { BlockTx, BttNode, ExecutedBlock } from "@btt/node";
+import {
+  type ApplyOutcome,
+  type BlockTx,
+  type BttNode,
+  type ExecutedBlock,
+  type OfferOutcome,
+  SnapshotRestorer,
+  SnapshotStore,
+  takeSnapshot,
+} from "@btt/node";
 import { MAX_STATE_KEY_LEN } from "@btt/state";
 import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
 import {
@@ -17,13 +27,17 @@ import {
   type Misbehavior,
   misbehaviorTypeToJSON,
   type Request,
+  type RequestApplySnapshotChunk,
   type RequestCheckTx,
   type RequestFinalizeBlock,
   type RequestInitChain,
+  type RequestLoadSnapshotChunk,
+  type RequestOfferSnapshot,
   type RequestPrepareProposal,
   type RequestProcessProposal,
   type RequestQuery,
   type Response,
+  type ResponseApplySnapshotChunk,
   ResponseApplySnapshotChunk_Result,
   type ResponseCheckTx,
   ResponseOfferSnapshot_Result,
@@ -39,6 +53,14 @@ export interface AbciAppOptions {
   /** Largest transaction a block may carry (txs above it make ProcessProposal reject). */
   maxTxBytes: number;
   version?: string;
+  /** A state-sync snapshot every this many heights, written after Commit; 0 (the default) = none. */
+  snapshotInterval?: number;
+  /** Snapshots kept on disk, the newest ones (default 2). */
+  snapshotKeep?: number;
+  /** Where snapshots are written (default `<node data dir>/snapshots`). */
+  snapshotDir?: string;
+  /** Snapshot events: taken, restored, refused (a failed snapshot is logged, never thrown). */
+  log?: (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown>) => void;
 }
 
 /** What Info reports as the application's version and its protocol version. */
@@ -47,6 +69,20 @@ export const APP_VERSION = 1n;
 export const CODESPACE = "btt";
 /** Query proofs: one op of this type, its data the @btt/state encodeProof bytes. */
 export const PROOF_OP_TYPE = "btt:smt16";
+
+const OFFER_RESULTS: Record<OfferOutcome, ResponseOfferSnapshot_Result> = {
+  accept: ResponseOfferSnapshot_Result.ACCEPT,
+  abort: ResponseOfferSnapshot_Result.ABORT,
+  reject: ResponseOfferSnapshot_Result.REJECT,
+  reject_format: ResponseOfferSnapshot_Result.REJECT_FORMAT,
+};
+
+const APPLY_RESULTS: Record<ApplyOutcome["result"], ResponseApplySnapshotChunk_Result> = {
+  accept: ResponseApplySnapshotChunk_Result.ACCEPT,
+  abort: ResponseApplySnapshotChunk_Result.ABORT,
+  retry: ResponseApplySnapshotChunk_Result.RETRY,
+  reject_snapshot: ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT,
+};
 
 /** The app hash Info reports before the first block: nothing, as InitChain returns. */
 const NO_APP_HASH = new Uint8Array(0);
@@ -81,11 +117,20 @@ interface Candidate {
 export class BttAbciApp {
   private candidate: Candidate | undefined;
   private finalized: Candidate | undefined;
+  /** The snapshots this node serves to peers that join by state sync. */
+  readonly snapshots: SnapshotStore;
+  private readonly restorer: SnapshotRestorer;
 
   constructor(
     private readonly node: BttNode,
     private readonly opts: AbciAppOptions,
-  ) {}
+  ) {
+    this.snapshots = new SnapshotStore(
+      opts.snapshotDir ?? join(node.opts.dataDir, "snapshots"),
+      opts.snapshotKeep ?? 2,
+    );
+    this.restorer = new SnapshotRestorer(node.ledger);
+  }
 
   handle(request: Request): Response | Promise<Response> {
     if (request.echo) return { echo: { message: request.echo.message } };
@@ -102,19 +147,13 @@ export class BttAbciApp {
     if (request.verifyVoteExtension) {
       return { verifyVoteExtension: { status: ResponseVerifyVoteExtension_VerifyStatus.ACCEPT } };
     }
-    // State sync is not served yet: no snapshots, and offers are declined.
-    if (request.listSnapshots) return { listSnapshots: { snapshots: [] } };
-    if (request.offerSnapshot) return { offerSnapshot: { result: ResponseOfferSnapshot_Result.REJECT } };
-    if (request.loadSnapshotChunk) return { loadSnapshotChunk: { chunk: new Uint8Array(0) } };
-    if (request.applySnapshotChunk) {
-      return {
-        applySnapshotChunk: {
-          result: ResponseApplySnapshotChunk_Result.ABORT,
-          refetchChunks: [],
-          rejectSenders: [],
-        },
-      };
-    }
+    if (request.listSnapshots) return { listSnapshots: { snapshots: this.listSnapshots() } };
+    if (request.offerSnapshot)
+      return { offerSnapshot: { result: this.offerSnapshot(request.offerSnapshot) } };
+    if (request.loadSnapshotChunk)
+      return { loadSnapshotChunk: { chunk: this.loadSnapshotChunk(request.loadSnapshotChunk) } };
+    if (request.applySnapshotChunk)
+      return { applySnapshotChunk: this.applySnapshotChunk(request.applySnapshotChunk) };
     throw new BttError("INVALID_REQUEST", "unknown ABCI request");
   }
 
@@ -278,7 +317,62 @@ export class BttAbciApp {
     const committed = this.node.commitExecuted(finalized.executed, finalized.executeMs);
     const height = Number(committed.block.header!.height);
     const retain = this.opts.retainBlocks > 0 ? Math.max(0, height - this.opts.retainBlocks + 1) : 0;
+    const interval = this.opts.snapshotInterval ?? 0;
+    if (interval > 0 && height % interval === 0) this.takeSnapshot();
     return { retainHeight: BigInt(retain) };
+  }
+
+  /**
+   * Writes the snapshot of the height just committed. Synchronous, inside Commit: it reads and
+   * encodes the whole state (the README gives its cost). A failure is logged; consensus goes on.
+   */
+  private takeSnapshot(): void {
+    try {
+      const taken = takeSnapshot(this.node.ledger, this.snapshots);
+      this.opts.log?.("info", "Snapshot taken", { ...taken, ms: Math.round(taken.ms) });
+    } catch (err) {
+      this.opts.log?.("error", "Snapshot failed", { height: this.node.ledger.height, err: String(err) });
+    }
+  }
+
+  listSnapshots() {
+    return this.snapshots.list().map((s) => ({ ...s, height: BigInt(s.height) }));
+  }
+
+  /** Accepts a snapshot of format 1 whose metadata names the app hash CometBFT's light client trusts. */
+  offerSnapshot(req: RequestOfferSnapshot): ResponseOfferSnapshot_Result {
+    if (!req.snapshot) return ResponseOfferSnapshot_Result.REJECT;
+    const { snapshot } = req;
+    const { result, reason } = this.restorer.offer(
+      { ...snapshot, height: Number(snapshot.height) },
+      req.appHash,
+    );
+    this.opts.log?.(result === "accept" ? "info" : "warn", `Snapshot offer: ${result}`, {
+      height: Number(snapshot.height),
+      ...(reason ? { reason } : {}),
+    });
+    return OFFER_RESULTS[result];
+  }
+
+  loadSnapshotChunk(req: RequestLoadSnapshotChunk): Uint8Array {
+    return this.snapshots.loadChunk(Number(req.height), req.format, req.chunk) ?? new Uint8Array(0);
+  }
+
+  /** Chunks in order, each checked against the metadata; the last one rebuilds and checks the state. */
+  applySnapshotChunk(req: RequestApplySnapshotChunk): ResponseApplySnapshotChunk {
+    const { result, refetchChunks, rejectSenders, reason } = this.restorer.apply(
+      req.index,
+      req.chunk,
+      req.sender,
+    );
+    if (result !== "accept") this.opts.log?.("warn", `Snapshot chunk ${req.index}: ${result}`, { reason });
+    else if (this.restorer.restoredHeight === this.node.ledger.height && this.node.ledger.height > 0) {
+      this.opts.log?.("info", "State restored from a snapshot", {
+        height: this.node.ledger.height,
+        app_hash: toHex(this.node.ledger.appHash),
+      });
+    }
+    return { result: APPLY_RESULTS[result], refetchChunks, rejectSenders };
   }
 
   /**

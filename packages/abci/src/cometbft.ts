@@ -141,3 +141,35 @@ export function writeCometGenesis(
   }
   writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
+
+export interface StateSyncOptions {
+  /** Two or more CometBFT RPC addresses (HOST:PORT or http://HOST:PORT) for the light client. */
+  rpcServers: string[];
+  /** A height and its block hash (hex) the joining node trusts, e.g. from a validator's `/block`. */
+  trustHeight: number;
+  trustHash: string;
+  /** How long a trusted header stays usable (CometBFT's default: 168h). */
+  trustPeriod?: string;
+  /** How long to collect snapshot offers from peers before picking one (at least 5s). */
+  discoveryTime?: string;
+}
+
+/**
+ * Makes a CometBFT home join by state sync: on its first start (empty stores) it fetches the
+ * newest snapshot its peers offer, verifies the app hash with the light client from
+ * `trustHeight`/`trustHash`, and hands the chunks to the app (ABCI OfferSnapshot and
+ * ApplySnapshotChunk) instead of replaying the chain from genesis.
+ */
+export function configureStateSync(home: string, o: StateSyncOptions): void {
+  if (o.rpcServers.length < 2)
+    throw new BttError("INVALID_PARAMS", "state sync needs two or more rpc_servers");
+  const path = join(home, "config", "config.toml");
+  let t = readFileSync(path, "utf8");
+  t = setToml(t, "statesync", "enable", "true");
+  t = setToml(t, "statesync", "rpc_servers", JSON.stringify(o.rpcServers.join(",")));
+  t = setToml(t, "statesync", "trust_height", String(o.trustHeight));
+  t = setToml(t, "statesync", "trust_hash", JSON.stringify(o.trustHash));
+  t = setToml(t, "statesync", "trust_period", JSON.stringify(o.trustPeriod ?? "168h0m0s"));
+  if (o.discoveryTime) t = setToml(t, "statesync", "discovery_time", JSON.stringify(o.discoveryTime));
+  writeFileSync(path, t);
+}

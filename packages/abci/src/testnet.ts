@@ -14,6 +14,7 @@ import {
 } from "@btt/modules";
 import {
   Application,
+  DEFAULT_ABCI_CONFIG,
   type GenesisDoc,
   homePaths,
   initHome,
@@ -45,6 +46,8 @@ export interface TestnetOptions {
   selfDelegationUbtt?: bigint;
   /** Staking parameters over the defaults (e.g. `{ epoch_blocks: "5" }`). */
   stakingParams?: Record<string, unknown>;
+  /** Heights between state-sync snapshots in each node's config (default abci.snapshotInterval's). */
+  snapshotInterval?: number;
   now?: Date;
 }
 
@@ -209,6 +212,8 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
         address: `tcp://127.0.0.1:${n.ports.abci}`,
         retainBlocks: 0,
         cometRpc: `http://127.0.0.1:${n.ports.rpc}`,
+        snapshotInterval: opts.snapshotInterval ?? DEFAULT_ABCI_CONFIG.snapshotInterval,
+        snapshotKeep: DEFAULT_ABCI_CONFIG.snapshotKeep,
       },
     };
     writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);

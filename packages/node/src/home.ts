@@ -34,12 +34,18 @@ export interface AbciConfig {
   retainBlocks: number;
   /** CometBFT's RPC, where the API's submitted txs go (broadcast_tx_sync) under `btt abci`. */
   cometRpc: string;
+  /** A state-sync snapshot every this many heights, under `data/snapshots/`; 0 = none. */
+  snapshotInterval: number;
+  /** Snapshots kept on disk (the newest). */
+  snapshotKeep: number;
 }
 
 export const DEFAULT_ABCI_CONFIG: AbciConfig = {
   address: "tcp://127.0.0.1:26658",
   retainBlocks: 0,
   cometRpc: "http://127.0.0.1:26657",
+  snapshotInterval: 100,
+  snapshotKeep: 2,
 };
 
 export interface ApiConfig {
@@ -182,6 +188,8 @@ function readAbciConfig(f: JsonFields, value: unknown): AbciConfig {
     address,
     retainBlocks: f.integer(raw, "retainBlocks", 0, 1_000_000_000, d.retainBlocks),
     cometRpc,
+    snapshotInterval: f.integer(raw, "snapshotInterval", 0, 1_000_000_000, d.snapshotInterval),
+    snapshotKeep: f.integer(raw, "snapshotKeep", 1, 1000, d.snapshotKeep),
   };
 }
 

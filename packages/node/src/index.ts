@@ -6,5 +6,6 @@ export * from "./ledger.ts";
 export * from "./mempool.ts";
 export * from "./node.ts";
 export * from "./replay.ts";
+export * from "./snapshot/index.ts";
 export * from "./solo-driver.ts";
 export * from "./verify-pool.ts";

@@ -245,6 +245,43 @@ export class Ledger {
     return { kv: new PastStateStore(this.state, height), height: BigInt(height), timeMs: header.timeMs };
   }
 
+  /**
+   * What a state-sync snapshot of the latest height holds: that block, and every state entry
+   * in key order. Read synchronously right after a commit, so it is that height's state.
+   */
+  snapshotSource(): { block: CommittedBlock; entries: Iterable<[Uint8Array, Uint8Array]> } {
+    const block = this.blocks.block(this.height);
+    if (!block) throw new BttError("NOT_FOUND", "no committed block to snapshot");
+    return { block, entries: this.state.iteratePrefix(new Uint8Array(0)) };
+  }
+
+  /**
+   * State sync: fills an empty ledger with a snapshot's block and state, in one LMDB
+   * transaction. The rebuilt state root must equal the block's app hash (else INVALID_REQUEST,
+   * nothing written). Blocks before it are never stored: the block store starts there.
+   */
+  restoreSnapshot(committed: CommittedBlock, entries: Array<[Uint8Array, Uint8Array]>): void {
+    const header = committed.block.header;
+    if (!header) throw new BttError("INVALID_REQUEST", "the snapshot's block has no header");
+    if (this.height !== 0) {
+      throw new BttError("CONFLICT", `state sync needs an empty ledger; this one is at ${this.height}`);
+    }
+    const height = Number(header.height);
+    const prepared = this.state.prepareRestore(height, entries);
+    if (!bytesEqual(prepared.root, header.appHash)) {
+      throw new BttError("INVALID_REQUEST", `the snapshot's state root is not block ${height}'s app hash`);
+    }
+    this.root.transactionSync(() => {
+      this.state.write(prepared);
+      this.blocks.putBlock(
+        committed,
+        committed.block.txs.map(() => []),
+      );
+      this.meta.putSync(META_GENESIS, toHex(genesisFingerprint(this.opts.genesis)));
+    });
+    this.committed.invalidate();
+  }
+
   close(): Promise<void> {
     return this.root.close();
   }

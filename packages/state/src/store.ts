@@ -111,6 +111,8 @@ interface PreparedData {
   written: boolean;
   /** Its list memory went back to the pool: it can never be written. */
   recycled: boolean;
+  /** prepareRestore: no version before this one exists, so no undo data and no older roots. */
+  restore: boolean;
 }
 
 // Internals of PreparedCommit stay out of the public object.
@@ -233,6 +235,35 @@ export class AuthenticatedState {
     if (!Number.isSafeInteger(version) || version !== this.latest + 1) {
       throw new StateError("BAD_VERSION", `expected version ${this.latest + 1}, got ${version}`);
     }
+    return this.prepareAt(version, changes, false);
+  }
+
+  /**
+   * The commit that fills an empty store with `entries` as version `version`, skipping the
+   * versions before it (state sync: a snapshot's state at its height). The root is a function
+   * of the entries only, so it equals that height's app hash when the entries are right. Write
+   * it with write(); afterwards `version` is both the latest and the oldest readable version.
+   */
+  prepareRestore(version: number, entries: Iterable<[Uint8Array, Uint8Array]>): PreparedCommit {
+    this.sync();
+    if (this.latest !== 0 || this.latestRec !== undefined) {
+      throw new StateError("BAD_VERSION", `a restore needs an empty store; this one is at ${this.latest}`);
+    }
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new StateError("BAD_VERSION", `bad version ${version}`);
+    }
+    const changes = Array.isArray(entries) ? entries : [...entries];
+    for (const [, value] of changes) {
+      if (!(value instanceof Uint8Array)) throw new StateError("BAD_VALUE", "a restored entry needs a value");
+    }
+    return this.prepareAt(version, changes, true);
+  }
+
+  private prepareAt(
+    version: number,
+    changes: Iterable<[Uint8Array, Uint8Array | undefined]>,
+    restore: boolean,
+  ): PreparedCommit {
     this.recycle();
     const batch = Batch.of(Array.isArray(changes) ? changes : [...changes]);
     this.reader.latest = this.latest;
@@ -250,6 +281,7 @@ export class AuthenticatedState {
       writer,
       written: false,
       recycled: false,
+      restore,
     };
     prepared.set(p, data);
     // Track a few; the lists of untracked ones are simply left to the GC.
@@ -289,9 +321,9 @@ export class AuthenticatedState {
       }
     }
     // Versions before v stay readable only if keepRecent > 1; only then do they need undo data.
-    this.writeValues(v, d, this.keepRecent > 1);
+    this.writeValues(v, d, this.keepRecent > 1 && !d.restore);
 
-    const oldest = Math.max(this.oldest, v - this.keepRecent + 1);
+    const oldest = d.restore ? v : Math.max(this.oldest, v - this.keepRecent + 1);
     if (v <= oldest && this.pruneInterval === 1) {
       // keepRecent = 1: what this version replaced is unreachable right away.
       for (const k of up.staleKeys) this.nodes.removeSync(k);

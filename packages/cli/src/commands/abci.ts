@@ -40,6 +40,9 @@ export const abciCommand: Command = {
     const app = new BttAbciApp(node, {
       retainBlocks: config.abci.retainBlocks,
       maxTxBytes: config.mempool.maxTxBytes,
+      snapshotInterval: config.abci.snapshotInterval,
+      snapshotKeep: config.abci.snapshotKeep,
+      log: (level, msg, fields) => logger[level](fields, msg),
     });
     // The API's submitted txs go through CometBFT, which gossips them and runs CheckTx here.
     node.routeSubmissions(cometRpcSubmitter(config.abci.cometRpc));
