@@ -296,7 +296,8 @@ export class WorkerAgent {
   }
 
   private async reveal(key: string, e: OwedReveal): Promise<void> {
-    if (this.revealing.has(key)) return;
+    // The offline fault: it went away after committing, so it never reveals.
+    if (this.revealing.has(key) || this.opts.testOnlyFaults?.stopAfterCommit) return;
     this.revealing.add(key);
     try {
       await this.txs.send([
