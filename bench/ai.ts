@@ -1,8 +1,8 @@
 // AI pipeline throughput on this CPU: file bytes → DiagnosticReport, one image at a time, per
 // module. Inputs are generated bitewings written as DICOM (explicit VR little endian, 12-bit).
-// Prints one JSON line last: {"modules":{"caries":{images_per_s,p50_ms,p99_ms}},"min_images_per_s"}.
+// Prints one JSON line last: {"modules":{"caries":{images_per_s,p50_ms,p99_ms},"periodontal":{…}},"min_images_per_s"}.
 import { parseArgs } from "node:util";
-import { CariesPipeline, generateBitewing, writeDicom } from "@btt/ai";
+import { CariesPipeline, generateBitewing, generatePerio, PerioPipeline, writeDicom } from "@btt/ai";
 
 const { values } = parseArgs({ options: { images: { type: "string", default: "60" } } });
 const N = Number(values.images);
@@ -21,13 +21,28 @@ for (let i = 0; i < 12; i++) {
   );
 }
 
-async function measure(run: (bytes: Uint8Array) => Promise<unknown>) {
-  for (let i = 0; i < 3; i++) await run(files[i % files.length]!); // warm-up
+// The periodontal module reads posterior views with whole roots (its own generator).
+const perioFiles: Uint8Array[] = [];
+for (let i = 0; i < 12; i++) {
+  const { image, side } = generatePerio(900 + i);
+  perioFiles.push(
+    await writeDicom({
+      rows: image.height,
+      cols: image.width,
+      frames: [Array.from(image.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 4095))],
+      bitsStored: 12,
+      laterality: side,
+    }),
+  );
+}
+
+async function measure(run: (bytes: Uint8Array) => Promise<unknown>, inputs: Uint8Array[] = files) {
+  for (let i = 0; i < 3; i++) await run(inputs[i % inputs.length]!); // warm-up
   const times: number[] = [];
   const start = performance.now();
   for (let i = 0; i < N; i++) {
     const t = performance.now();
-    await run(files[i % files.length]!);
+    await run(inputs[i % inputs.length]!);
     times.push(performance.now() - t);
   }
   const total = (performance.now() - start) / 1000;
@@ -38,8 +53,13 @@ async function measure(run: (bytes: Uint8Array) => Promise<unknown>) {
 }
 
 const caries = await CariesPipeline.open();
-const modules = { caries: await measure((b) => caries.analyze(b)) };
+const perio = await PerioPipeline.open();
+const modules = {
+  caries: await measure((b) => caries.analyze(b)),
+  periodontal: await measure((b) => perio.analyze(b), perioFiles),
+};
 await caries.close();
+await perio.close();
 console.log(
   JSON.stringify({
     providers: caries.model.providers,

@@ -11,6 +11,8 @@ export interface ReportFinding {
   /** The finding's value, e.g. a severity. */
   value: string;
   box?: [number, number, number, number];
+  /** Measured quantities with their UCUM unit, e.g. bone loss in "%" (components of the Observation). */
+  measurements?: { name: string; value: number; unit: string }[];
   /** Confidence terms; all are returned, not only their combination. */
   confidence: Record<string, number>;
 }
@@ -63,6 +65,15 @@ export function diagnosticReport(input: ReportInput): FhirResource {
       : {}),
     valueCodeableConcept: { text: f.value },
     component: [
+      ...(f.measurements ?? []).map((m) => ({
+        code: { text: m.name },
+        valueQuantity: {
+          value: round(m.value),
+          unit: m.unit,
+          system: "http://unitsofmeasure.org",
+          code: m.unit,
+        },
+      })),
       ...Object.entries(f.confidence).map(([name, v]) => ({
         code: { text: name },
         valueQuantity: { value: round(v), unit: "1", system: "http://unitsofmeasure.org", code: "1" },

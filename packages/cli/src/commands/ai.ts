@@ -21,6 +21,125 @@ function countOption(values: ParsedValues, name: string): number | undefined {
   return n;
 }
 
+/**
+ * α, β (ppm on chain) and the verdict counts of a model version, from the node's ai module if one
+ * answers (else the defaults), with --confirmed/--reviewed overriding the counts.
+ */
+async function chainTerms(
+  values: ParsedValues,
+  card: { id: string; version: string },
+  module: string,
+  confirmedOpt: number | undefined,
+  reviewedOpt: number | undefined,
+) {
+  const ai = await import("@btt/ai");
+  const url = nodeUrlOf(values);
+  let terms = ai.termsFromChain(undefined, undefined, module);
+  let source = `defaults (no node at ${url})`;
+  try {
+    const client = connect(url);
+    const [params, consensus] = await Promise.all([
+      client.query("ai", "params"),
+      client.query("ai", "consensus", { model_id: card.id, version: card.version }),
+    ]);
+    terms = ai.termsFromChain(params, consensus, module);
+    source = `the ai module at ${url}`;
+  } catch (err) {
+    if (!isUnreachable(err) || values.node) throw err;
+  }
+  if (confirmedOpt !== undefined || reviewedOpt !== undefined) {
+    const confirmed = confirmedOpt ?? terms.consensus.confirmed;
+    const reviewed = reviewedOpt ?? Math.max(confirmed, terms.consensus.reviewed);
+    if (confirmed > reviewed) throw new BttError("INVALID_MESSAGE", "--confirmed cannot exceed --reviewed");
+    terms = { ...terms, consensus: { confirmed, reviewed } };
+    source += ", counts from the command line";
+  }
+  return { terms, source };
+}
+
+const MODULES = ["caries", "periodontal"] as const;
+
+function moduleOption(values: ParsedValues): (typeof MODULES)[number] {
+  const m = (values.module as string | undefined) ?? "caries";
+  if (!(MODULES as readonly string[]).includes(m))
+    throw new BttError("INVALID_MESSAGE", `--module must be one of ${MODULES.join(", ")}, got "${m}"`);
+  return m as (typeof MODULES)[number];
+}
+
+/** `analyze --module periodontal`: bone loss and stage per tooth, every confidence term. */
+async function analyzePeriodontal(
+  file: string,
+  bytes: Uint8Array,
+  values: ParsedValues,
+  side: "R" | "L" | undefined,
+  confirmedOpt: number | undefined,
+  reviewedOpt: number | undefined,
+) {
+  const ai = await import("@btt/ai");
+  const pipeline = await ai.PerioPipeline.open();
+  try {
+    const card = pipeline.model.card;
+    const { terms, source } = await chainTerms(values, card, "periodontal", confirmedOpt, reviewedOpt);
+    const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
+    const out = resolve((values.out as string | undefined) ?? join(dirname(file), `${basename(file)}.ai`));
+    await mkdir(out, { recursive: true });
+    const reportPath = join(out, "report.json");
+    const overlayPath = join(out, "overlay.png");
+    await writeFile(reportPath, `${JSON.stringify(res.report, null, 2)}\n`);
+    // Each box spans the lost attachment, CEJ to crest, on the tooth's axis; colour by stage.
+    await writeFile(
+      overlayPath,
+      await ai.renderOverlay(
+        res.display,
+        res.findings.map((f) => ({
+          box: f.box,
+          tooth: f.tooth,
+          label: `${f.boneLossPct.toFixed(0)}% ${f.stage}`,
+        })),
+        (_f, i) => ai.PERIO_STAGES.indexOf(res.findings[i]!.stage),
+      ),
+    );
+    const lines = [
+      `${card.id}@${card.version} (sha256 ${pipeline.model.sha256.slice(0, 16)}…; synthetic training data, not for clinical use)`,
+      `image ${res.study.format} ${res.study.modality} ${res.display.width}x${res.display.height}, I_quality ${f3(res.quality.score)}` +
+        ` (exposure ${f3(res.quality.exposure)}, contrast ${f3(res.quality.contrast)}, noise ${f3(res.quality.noise)}, sharpness ${f3(res.quality.sharpness)})`,
+      `α ${terms.weights.alpha}, β ${terms.weights.beta}, verdicts ${terms.consensus.confirmed}/${terms.consensus.reviewed} confirmed: from ${source}`,
+      "radiographic bone loss per tooth (AAP/EFP 2017 stage; III and IV need clinical data):",
+      ...res.findings.map((f) => {
+        const c = f.confidence;
+        return (
+          `  tooth ${f.tooth}  bone loss ${f.boneLossPct.toFixed(1).padStart(5)}%  stage ${f.stage.padEnd(6)}\n` +
+          `     ${TERMS.map((t) => `${t} ${f3(c[t])}`).join("  ")}\n` +
+          `     U_factor from ${c.tta_views} views: bone-loss dispersion ${f3(c.tta_pct_dispersion)}, stage disagreement ${f3(c.tta_stage_disagreement)}`
+        );
+      }),
+      `report  ${reportPath}`,
+      `overlay ${overlayPath}`,
+    ];
+    emit(
+      values,
+      {
+        module: "periodontal",
+        model: { id: card.id, version: card.version, sha256: pipeline.model.sha256 },
+        terms_source: source,
+        quality: res.quality,
+        findings: res.findings.map((f) => ({
+          tooth: f.tooth,
+          bone_loss_pct: f.boneLossPct,
+          stage: f.stage,
+          landmarks: { cej: f.cej, crest: f.crest, apex: f.apex },
+          confidence: f.confidence,
+        })),
+        report: reportPath,
+        overlay: overlayPath,
+      },
+      lines,
+    );
+  } finally {
+    await pipeline.close();
+  }
+}
+
 const analyzeCommand: Command = {
   name: "analyze",
   summary: "caries findings in a bitewing (DICOM, PNG or JPEG), with every confidence term",
@@ -39,6 +158,11 @@ const analyzeCommand: Command = {
       description: "where report.json and overlay.png go (default: <file>.ai next to the file)",
     },
     side: { type: "string", value: "R|L", description: "bitewing side when the file does not say" },
+    module: {
+      type: "string",
+      value: "caries|periodontal",
+      description: "caries lesions (default) or periodontal bone loss and stage per tooth",
+    },
     confirmed: { type: "string", value: "<n>", description: "confirmed findings of this model version" },
     reviewed: { type: "string", value: "<n>", description: "reviewed findings of this model version" },
     ...NODE_OPTION,
@@ -53,33 +177,13 @@ const analyzeCommand: Command = {
     const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
       throw new BttError("NOT_FOUND", `cannot read ${file}: ${err.code ?? err.message}`, { file });
     });
+    if (moduleOption(values) === "periodontal")
+      return analyzePeriodontal(file, bytes, values, side, confirmedOpt, reviewedOpt);
     const ai = await import("@btt/ai");
     const pipeline = await ai.CariesPipeline.open();
     try {
       const card = pipeline.model.card;
-      // α, β (ppm on chain) and the verdict counts of this model version, from the node if one answers.
-      const url = nodeUrlOf(values);
-      let terms = ai.termsFromChain(undefined, undefined, "caries");
-      let source = `defaults (no node at ${url})`;
-      try {
-        const client = connect(url);
-        const [params, consensus] = await Promise.all([
-          client.query("ai", "params"),
-          client.query("ai", "consensus", { model_id: card.id, version: card.version }),
-        ]);
-        terms = ai.termsFromChain(params, consensus, "caries");
-        source = `the ai module at ${url}`;
-      } catch (err) {
-        if (!isUnreachable(err) || values.node) throw err;
-      }
-      if (confirmedOpt !== undefined || reviewedOpt !== undefined) {
-        const confirmed = confirmedOpt ?? terms.consensus.confirmed;
-        const reviewed = reviewedOpt ?? Math.max(confirmed, terms.consensus.reviewed);
-        if (confirmed > reviewed)
-          throw new BttError("INVALID_MESSAGE", "--confirmed cannot exceed --reviewed");
-        terms = { ...terms, consensus: { confirmed, reviewed } };
-        source += ", counts from the command line";
-      }
+      const { terms, source } = await chainTerms(values, card, "caries", confirmedOpt, reviewedOpt);
       const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
       const out = resolve((values.out as string | undefined) ?? join(dirname(file), `${basename(file)}.ai`));
       await mkdir(out, { recursive: true });
@@ -145,6 +249,46 @@ const analyzeCommand: Command = {
 const pct = (p: { value: number; ci95: [number, number] }) =>
   `${f3(p.value)}  ${f3(p.ci95[0])}–${f3(p.ci95[1])}`;
 
+/** `evaluate --module periodontal`: bone-loss error and stage accuracy on a synthetic set. */
+async function evaluatePeriodontal(values: ParsedValues) {
+  const data = values.data as string | undefined;
+  if (!data) throw new BttError("INVALID_MESSAGE", "--data synthetic:<seed>:<count> is required");
+  const ai = await import("@btt/ai");
+  const set = ai.openPerioSet(data);
+  const pipeline = await ai.PerioPipeline.open();
+  try {
+    const card = pipeline.model.card;
+    const e = await ai.evaluatePerioSet(pipeline, set);
+    const rows: [string, { value: number; ci95: [number, number]; n: number }][] = [
+      ["bone loss MAE (points)", e.boneLossMae],
+      ["within 10 points", e.within10pp],
+      ["stage accuracy", e.stageAccuracy],
+      ...Object.entries(e.stageSensitivity).map(([stage, p]): [string, typeof p] => [
+        `stage ${stage} sensitivity`,
+        p,
+      ]),
+    ];
+    const lines = [
+      `${card.id}@${card.version} on ${set.description} (${e.teeth} teeth; synthetic training data, not for clinical use)`,
+      `${"measure".padEnd(28)} value  95% CI       n`,
+      ...rows.map(([name, p]) => `${name.padEnd(28)} ${pct(p)}  ${p.n}`),
+      `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, stage right vs D_confidence, ${e.calibrationError.n} teeth)`,
+    ];
+    emit(
+      values,
+      {
+        module: "periodontal",
+        model: { id: card.id, version: card.version, sha256: pipeline.model.sha256 },
+        data: set.description,
+        ...e,
+      },
+      lines,
+    );
+  } finally {
+    await pipeline.close();
+  }
+}
+
 const evaluateCommand: Command = {
   name: "evaluate",
   summary:
@@ -158,9 +302,15 @@ const evaluateCommand: Command = {
     "Hanley–McNeil interval. See packages/ai/README.md.",
   options: {
     model: { type: "string", value: "caries", description: "the model to evaluate (only caries so far)" },
+    module: {
+      type: "string",
+      value: "caries|periodontal",
+      description: "periodontal: bone-loss MAE, share within 10 points, stage accuracy (synthetic data only)",
+    },
     data: { type: "string", value: "<dir|synthetic:seed:count>", description: "the labelled set" },
   },
   run: async ({ values }) => {
+    if (moduleOption(values) === "periodontal") return evaluatePeriodontal(values);
     const model = (values.model as string | undefined) ?? "caries";
     if (model !== "caries") throw new BttError("INVALID_MESSAGE", `--model ${model}: only caries is known`);
     const data = values.data as string | undefined;
@@ -240,10 +390,38 @@ const sampleCommand: Command = {
     "A pure function of --seed (the generator behind the shipped model's training data and the\n" +
     "compute benchmark): soft tissue, bone, teeth and 0-3 proximal lesions. Not a real radiograph.",
   args: [{ name: "file", description: "where to write the .dcm file" }],
-  options: { seed: { type: "string", value: "<n>", description: "generator seed (default 1)" } },
+  options: {
+    seed: { type: "string", value: "<n>", description: "generator seed (default 1)" },
+    module: {
+      type: "string",
+      value: "caries|periodontal",
+      description: "periodontal: a posterior view with whole roots and drawn bone loss per tooth",
+    },
+  },
   run: async ({ args, values }) => {
     const [file] = args as [string];
     const seed = countOption(values, "seed") ?? 1;
+    if (moduleOption(values) === "periodontal") {
+      const ai = await import("@btt/ai");
+      const { image, side, teeth } = ai.generatePerio(seed);
+      const bytes = await ai.writeDicom({
+        rows: image.height,
+        cols: image.width,
+        frames: [Array.from(image.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 4095))],
+        bitsStored: 12,
+        laterality: side,
+        pixelSpacingMm: [ai.PERIO_PIXEL_SPACING_MM, ai.PERIO_PIXEL_SPACING_MM],
+      });
+      await mkdir(dirname(resolve(file)), { recursive: true });
+      await writeFile(file, bytes);
+      const drawn = teeth.map((t) => `${t.tooth} ${t.boneLossPct}% (${t.stage})`).join(", ");
+      emit(
+        values,
+        { file, seed, bytes: bytes.length, teeth },
+        `wrote ${file} (synthetic periodontal view, seed ${seed}; drawn bone loss ${drawn})`,
+      );
+      return;
+    }
     const { benchmarkInput } = await import("@btt/ai");
     const bytes = await benchmarkInput(seed);
     await mkdir(dirname(resolve(file)), { recursive: true });
