@@ -216,8 +216,8 @@ describe("btt, the README tour through the real binary", () => {
     expect(BigInt(account.balances[0].amount)).toBeLessThan(100_000_000n - 2_500_000n); // minus the fee
     expect(BigInt(status.height)).toBeGreaterThanOrEqual(BigInt(sendHeight!));
     // The node logged the blocks too (terminal 1 of the tour).
-    await nodeLog.until(new RegExp(`"height":${sendHeight},"txs":1,.*"msg":"Block committed"`));
-  });
+    await nodeLog.until(new RegExp(`"height":${sendHeight},"txs":\\d+,.*"msg":"Block committed"`));
+  }, 150_000); // a dozen CLI processes and a node with its worker: slow on a loaded 2-core machine
 
   it("recovers a key from a mnemonic on stdin", async () => {
     const carla = await json(["keys", "add", "carla"]);

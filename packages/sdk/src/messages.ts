@@ -19,6 +19,7 @@ import { type AmountInput, toBaseUnits } from "./amounts.ts";
 import { COMPUTE_MESSAGE_SCHEMAS } from "./compute.ts";
 import { PRIVACY_MESSAGE_SCHEMAS } from "./privacy.ts";
 import { RECORDS_MESSAGE_SCHEMAS } from "./records.ts";
+import { STAKING_MESSAGE_SCHEMAS } from "./staking.ts";
 
 /** A coin given to a builder; with `decimals`, a string amount is in display units ("1.5"). */
 export interface CoinInput {
@@ -36,6 +37,7 @@ export const MESSAGE_SCHEMAS: ReadonlyMap<string, DescMessage> = new Map<string,
   ...PRIVACY_MESSAGE_SCHEMAS,
   ...RECORDS_MESSAGE_SCHEMAS,
   ...COMPUTE_MESSAGE_SCHEMAS,
+  ...STAKING_MESSAGE_SCHEMAS,
 ]);
 
 function coinsOf(input: CoinInput | readonly CoinInput[], what: string): Amount[] {

@@ -84,7 +84,7 @@ describe("message builders", () => {
 
   test("cover every message type the chain has", () => {
     // The modules whose messages the SDK builds (a module that adds messages joins this list).
-    const covered = new Set(["bank", "identity", "consent", "records", "compute"]);
+    const covered = new Set(["bank", "identity", "consent", "records", "compute", "staking"]);
     const chainMessages = new Application("btt-sdk-1").modules
       .filter((m) => covered.has(m.name))
       .flatMap((m) => m.messages);

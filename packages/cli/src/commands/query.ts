@@ -8,6 +8,7 @@ import { denomsOf } from "./chain-data.ts";
 import { consentQueryCommand, identityQueryCommand } from "./privacy.ts";
 import { privateQueryCommand } from "./private-payment.ts";
 import { recordsQueryCommand } from "./records.ts";
+import { stakingQueryCommand } from "./staking.ts";
 
 const balanceCommand: Command = {
   name: "balance",
@@ -162,5 +163,6 @@ export const queryCommand: Command = {
     consentQueryCommand,
     recordsQueryCommand,
     privateQueryCommand,
+    stakingQueryCommand,
   ],
 };

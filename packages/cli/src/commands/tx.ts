@@ -10,6 +10,7 @@ import { computeTxCommand } from "./compute.ts";
 import { consentTxCommand, identityTxCommand } from "./privacy.ts";
 import { privateSendCommand } from "./private-payment.ts";
 import { recordsTxCommand } from "./records.ts";
+import { stakingTxCommand } from "./staking.ts";
 
 const sendCommand: Command = {
   name: "send",
@@ -97,5 +98,6 @@ export const txCommand: Command = {
     consentTxCommand,
     recordsTxCommand,
     computeTxCommand,
+    stakingTxCommand,
   ],
 };
