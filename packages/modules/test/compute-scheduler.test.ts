@@ -212,6 +212,34 @@ describe("compute scheduler: rules never broken", () => {
     expect(out).toEqual(reference(input));
   });
 
+  it("matches the reference when pools span many blocks and fill up through other pools", () => {
+    // Few jurisdictions (FR data may also go to DE, and LU data to both), hundreds of nodes each,
+    // and more slots than free capacity: the pools' blocks of 32, the nodes used up through
+    // another pool and the remote pool all take part.
+    const dense = fc
+      .uniqueArray(
+        arbNode.map((n) => ({ ...n, jurisdiction: n.id.length % 2 === 0 ? "DE" : "FR" })),
+        { minLength: 100, maxLength: 400, selector: (n) => n.id },
+      )
+      .chain((nodes) =>
+        fc.record({
+          nodes: fc.constant(nodes),
+          slots: arbSlots(
+            nodes.map((n) => n.id),
+            { maxNodes: 400, minSlots: 200, maxSlots: 600 },
+          ).map((slots) => slots.map((s, i) => ({ ...s, jurisdiction: ["DE", "FR", "LU"][i % 3]! }))),
+          light: fc.boolean(),
+        }),
+      );
+    fc.assert(
+      fc.property(dense, ({ nodes, slots, light }) => {
+        const input = { nodes, slots, allowed: residency, ...(light ? LIGHT : HEAVY) };
+        expect(schedule(input)).toEqual(reference(input));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("gives the same assignments whatever the order of nodes and slots", () => {
     fc.assert(
       fc.property(

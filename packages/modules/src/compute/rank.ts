@@ -27,87 +27,277 @@ export function compareNodes(a: SchedulerNode, b: SchedulerNode, energyFirst: bo
 }
 
 // ---------------------------------------------------------------------------------------------
-// Ranking: the order of `compareNodes` without 1.7 M comparator calls for 100,000 nodes. When
-// every key is a safe integer, a radix sort on the keys (least significant first) and then,
-// within runs equal on every key, the comparator; otherwise the comparator alone.
+// Ranking: the order of `compareNodes` without 1.7 M comparator calls for 100,000 nodes. The
+// nodes are read once, into columns. When every key is a safe non-negative integer, the keys are
+// packed side by side into as few integers below 2^52 as they fit (one, for realistic networks),
+// those are radix sorted, and runs equal on every key are ordered by the comparator. Otherwise
+// the comparator alone.
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-export const isSafeKey = (v: bigint) => v >= 0n && v <= MAX_SAFE;
+/** The fields of the nodes a pass reads, as columns: the column of node `source[k]` at index k. */
+export interface NodeColumns {
+  /** Column index → index in the nodes read. */
+  readonly source: Int32Array;
+  readonly free: Float64Array;
+  /** The price as a number: exact when `pricesExact`, else rounded. */
+  readonly price: Float64Array;
+  readonly pricesExact: boolean;
+  /** The index of the node's tier in `tiers`. */
+  readonly tierLevel: Int32Array;
+  /** Distinct tiers, ascending. */
+  readonly tiers: readonly number[];
+  /** The index of the node's jurisdiction in `jurisdictions`. */
+  readonly place: Int32Array;
+  /** Distinct jurisdictions, sorted. */
+  readonly jurisdictions: readonly string[];
+  /** The columns best first: column indices in `compareNodes` order. */
+  readonly order: Int32Array;
+}
 
 /** `nodes` sorted by `compareNodes`: exactly that order, whichever path computes it. */
 export function rankNodes(nodes: readonly SchedulerNode[], energyFirst: boolean): SchedulerNode[] {
-  return Array.from(rankOrder(nodes, energyFirst), (i) => nodes[i]!);
+  const { order, source } = readNodes(nodes, energyFirst, () => true);
+  return Array.from(order, (k) => nodes[source[k]!]!);
 }
 
-/** The indices of `nodes`, best first. */
-export function rankOrder(nodes: readonly SchedulerNode[], energyFirst: boolean): Int32Array {
+/** A bigint read as a number is a key when it is a safe integer ≥ 0; rounding never makes one. */
+const isKey = (v: number) => Number.isSafeInteger(v) && v >= 0;
+
+/** A sort key: each node's value, sorted ascending as `value − base` or descending as `base − value`. */
+interface Key {
+  readonly values: Float64Array;
+  readonly descending: boolean;
+  readonly base: number;
+  /** Bits of the largest transformed value. */
+  readonly width: number;
+}
+
+/**
+ * The columns of the nodes that `include` accepts, ranked. Each node is read once, in input
+ * order (sequential memory; each bigint is a separate object), and each bigint converted once.
+ */
+export function readNodes(
+  nodes: readonly SchedulerNode[],
+  energyFirst: boolean,
+  include: (node: SchedulerNode) => boolean,
+): NodeColumns {
   const count = nodes.length;
-  let order = new Int32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  const byComparator = (i: number, j: number) => compareNodes(nodes[i]!, nodes[j]!, energyFirst);
-  const free = new Float64Array(count);
+  const source = new Int32Array(count);
   const price = new Float64Array(count);
+  const free = new Float64Array(count);
   const efficiency = new Float64Array(count);
-  const perWatt = new Float64Array(count);
+  const perWatt = new Float64Array(energyFirst ? count : 0);
+  const tierLevel = new Int32Array(count);
+  const place = new Int32Array(count);
+  // Tiers and jurisdictions are numbered as met, then renumbered in sorted order below.
+  const tierMet = new Numbering<number>();
+  const placeMet = new Numbering<string>();
+  let pricesExact = true;
+  let keysSafe = true;
+  let kept = 0;
+  // Each key's range, for packing (meaningful only when every key is safe).
+  let [freeLow, priceLow, efficiencyLow, perWattLow] = [Infinity, Infinity, Infinity, Infinity];
+  let [freeHigh, priceHigh, efficiencyHigh, perWattHigh] = [0, 0, 0, 0];
   for (let i = 0; i < count; i++) {
     const n = nodes[i]!;
-    if (!(isSafeKey(n.price) && isSafeKey(n.efficiencyPpm) && isSafeKey(n.tflopsPerWattPpm) && n.free >= 0)) {
-      return order.sort(byComparator);
+    if (!include(n)) continue;
+    const p = Number(n.price);
+    const e = Number(n.efficiencyPpm);
+    source[kept] = i;
+    price[kept] = p;
+    free[kept] = n.free;
+    efficiency[kept] = e;
+    if (!Number.isSafeInteger(p)) pricesExact = false;
+    if (!(isKey(p) && isKey(e) && isKey(n.free))) keysSafe = false;
+    if (n.free < freeLow) freeLow = n.free;
+    if (n.free > freeHigh) freeHigh = n.free;
+    if (p < priceLow) priceLow = p;
+    if (p > priceHigh) priceHigh = p;
+    if (e < efficiencyLow) efficiencyLow = e;
+    if (e > efficiencyHigh) efficiencyHigh = e;
+    if (energyFirst) {
+      const w = Number(n.tflopsPerWattPpm);
+      perWatt[kept] = w;
+      if (!isKey(w)) keysSafe = false;
+      if (w < perWattLow) perWattLow = w;
+      if (w > perWattHigh) perWattHigh = w;
     }
-    free[i] = n.free;
-    price[i] = Number(n.price);
-    efficiency[i] = Number(n.efficiencyPpm);
-    perWatt[i] = Number(n.tflopsPerWattPpm);
+    tierLevel[kept] = tierMet.number(n.tier);
+    place[kept] = placeMet.number(n.jurisdiction);
+    kept++;
   }
-  // Least significant first: each pass is stable, so the last one decides first.
-  const keys = [descending(free), price, descending(efficiency)];
-  if (energyFirst) keys.push(descending(perWatt));
-  let spare = new Int32Array(count);
+  const tiers = [...tierMet.met].sort((a, b) => a - b);
+  const jurisdictions = [...placeMet.met].sort();
+  renumber(
+    tierLevel.subarray(0, kept),
+    Int32Array.from(tierMet.met, (t) => tiers.indexOf(t)),
+  );
+  renumber(
+    place.subarray(0, kept),
+    Int32Array.from(placeMet.met, (j) => jurisdictions.indexOf(j)),
+  );
+  const columns = {
+    source: source.subarray(0, kept),
+    free: free.subarray(0, kept),
+    price: price.subarray(0, kept),
+    pricesExact,
+    tierLevel: tierLevel.subarray(0, kept),
+    tiers,
+    place: place.subarray(0, kept),
+    jurisdictions,
+  };
+  const byComparator = (k: number, l: number) =>
+    compareNodes(nodes[source[k]!]!, nodes[source[l]!]!, energyFirst);
+  if (!keysSafe) {
+    const order = new Int32Array(kept);
+    for (let k = 0; k < kept; k++) order[k] = k;
+    return { ...columns, order: order.sort(byComparator) };
+  }
+  // Least significant first.
+  const keys = [
+    sortKey(columns.free, true, freeLow, freeHigh),
+    sortKey(columns.price, false, priceLow, priceHigh),
+    sortKey(efficiency.subarray(0, kept), true, efficiencyLow, efficiencyHigh),
+  ];
+  if (energyFirst) keys.push(sortKey(perWatt.subarray(0, kept), true, perWattLow, perWattHigh));
+  return { ...columns, order: radixRank(pack(keys, kept), kept, byComparator) };
+}
+
+/**
+ * Numbers values in the order they are met. A node's tier and jurisdiction are among a few
+ * values repeated 100,000 times: a small cache by a cheap hash answers most lookups before the map.
+ */
+class Numbering<T extends number | string> {
+  readonly met: T[] = [];
+  private readonly numbers = new Map<T, number>();
+  private readonly cachedValue: (T | undefined)[] = new Array(CACHE_SIZE).fill(undefined);
+  private readonly cachedNumber = new Int32Array(CACHE_SIZE);
+
+  number(value: T): number {
+    const h = cacheSlot(value);
+    if (this.cachedValue[h] === value) return this.cachedNumber[h]!;
+    let n = this.numbers.get(value);
+    if (n === undefined) {
+      n = this.met.length;
+      this.numbers.set(value, n);
+      this.met.push(value);
+    }
+    this.cachedValue[h] = value;
+    this.cachedNumber[h] = n;
+    return n;
+  }
+}
+
+const CACHE_SIZE = 64;
+const cacheSlot = (v: number | string): number =>
+  typeof v === "number"
+    ? v & (CACHE_SIZE - 1)
+    : v.length === 0
+      ? 0
+      : (v.charCodeAt(0) * 31 + v.charCodeAt(v.length - 1) + v.length) & (CACHE_SIZE - 1);
+
+function renumber(values: Int32Array, to: Int32Array): void {
+  for (let i = 0; i < values.length; i++) values[i] = to[values[i]!]!;
+}
+
+/** Indices ascending by the packed keys (most significant last), runs equal on all of them by `tieBreak`. */
+function radixRank(
+  packed: readonly Packed[],
+  count: number,
+  tieBreak: (i: number, j: number) => number,
+): Int32Array {
+  let from = new Int32Array(count);
+  for (let i = 0; i < count; i++) from[i] = i;
+  let to = new Int32Array(count);
+  const digits = new Uint16Array(count);
   const counts = new Int32Array(DIGIT_SPAN + 1);
-  for (const key of keys) {
-    for (let scale = 1, max = maxOf(key); scale === 1 || max >= scale; scale *= DIGIT_SPAN) {
-      radixPass(order, spare, key, scale, counts);
-      [order, spare] = [spare, order];
+  for (const { values, width } of packed) {
+    const passes = Math.ceil(width / DIGIT_BITS);
+    const bits = Math.ceil(width / passes);
+    for (let pass = 0; pass < passes; pass++) {
+      radixPass(from, to, values, 2 ** (pass * bits), 2 ** bits, digits, counts);
+      [from, to] = [to, from];
     }
   }
   // Nodes equal on every numeric key: ordered by id. Such runs are short and rare.
   const sameKeys = (i: number, j: number) => {
-    for (const key of keys) if (key[i] !== key[j]) return false;
+    for (const { values } of packed) if (values[i] !== values[j]) return false;
     return true;
   };
+  const top = packed[packed.length - 1]?.values;
   for (let start = 0; start < count; ) {
     let end = start + 1;
-    while (end < count && sameKeys(order[start]!, order[end]!)) end++;
-    if (end - start > 1) order.subarray(start, end).sort(byComparator);
+    // The most significant key first: it tells most neighbours apart.
+    while (
+      end < count &&
+      (top === undefined || top[from[start]!] === top[from[end]!]) &&
+      sameKeys(from[start]!, from[end]!)
+    )
+      end++;
+    if (end - start > 1) from.subarray(start, end).sort(tieBreak);
     start = end;
   }
-  return order;
+  return from;
+}
+
+function sortKey(values: Float64Array, descending: boolean, min: number, max: number): Key {
+  let width = 0;
+  while (2 ** width <= max - min) width++;
+  return { values, descending, base: descending ? max : min, width };
+}
+
+interface Packed {
+  readonly values: Float64Array;
+  width: number;
+}
+
+/** Below 2^52, sums of keys shifted by powers of two are exact doubles. */
+const PACK_BITS = 52;
+
+/** The keys (least significant first) packed side by side into integers below 2^52. */
+function pack(keys: readonly Key[], count: number): Packed[] {
+  const packed: Packed[] = [];
+  let current: Packed | undefined;
+  for (const k of keys) {
+    if (k.width === 0) continue; // every node has the same value: it orders nothing
+    if (!current || current.width + k.width > PACK_BITS) {
+      current = { values: new Float64Array(count), width: 0 };
+      packed.push(current);
+    }
+    const scale = 2 ** current.width;
+    const { values, base } = k;
+    const into = current.values;
+    if (k.descending) for (let i = 0; i < count; i++) into[i]! += (base - values[i]!) * scale;
+    else for (let i = 0; i < count; i++) into[i]! += (values[i]! - base) * scale;
+    current.width += k.width;
+  }
+  return packed;
 }
 
 // Radix sort over safe non-negative integers held in doubles: every division here is by a power
 // of two, so it is exact and `Math.floor` yields the integer digit.
-const DIGIT_SPAN = 1 << 16;
+const DIGIT_BITS = 16;
+const DIGIT_SPAN = 2 ** DIGIT_BITS;
 
-function maxOf(values: Float64Array): number {
-  let max = 0;
-  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
-  return max;
-}
-
-/** `max − v` for each value: sorting it ascending sorts the values descending. */
-function descending(values: Float64Array): Float64Array {
-  const max = maxOf(values);
-  for (let i = 0; i < values.length; i++) values[i] = max - values[i]!;
-  return values;
-}
-
-/** A stable counting sort of `from` into `to` by the 16-bit digit of `key` at `scale`. */
-function radixPass(from: Int32Array, to: Int32Array, key: Float64Array, scale: number, counts: Int32Array) {
-  counts.fill(0);
-  for (let k = 0; k < from.length; k++) counts[(Math.floor(key[from[k]!]! / scale) % DIGIT_SPAN) + 1]!++;
-  for (let d = 0; d < DIGIT_SPAN; d++) counts[d + 1]! += counts[d]!;
+/** A stable counting sort of `from` into `to` by the digit of `key` at `scale` (digits below `span`). */
+function radixPass(
+  from: Int32Array,
+  to: Int32Array,
+  key: Float64Array,
+  scale: number,
+  span: number,
+  digits: Uint16Array,
+  counts: Int32Array,
+) {
+  counts.fill(0, 0, span + 1);
+  for (let i = 0; i < key.length; i++) {
+    const high = Math.floor(key[i]! / scale);
+    const d = high - Math.floor(high / span) * span; // `high % span`, without a floating remainder
+    digits[i] = d;
+    counts[d + 1]!++;
+  }
+  for (let d = 0; d < span; d++) counts[d + 1]! += counts[d]!;
   for (let k = 0; k < from.length; k++) {
     const i = from[k]!;
-    to[counts[Math.floor(key[i]! / scale) % DIGIT_SPAN]!++] = i;
+    to[counts[digits[i]!]!++] = i;
   }
 }
