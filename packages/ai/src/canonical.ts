@@ -1,5 +1,5 @@
-// The canonical bytes of a caries analysis: what compute workers hash, commit and reveal, so
-// that honest replicas running the same model on the same input agree bit for bit.
+// The canonical bytes of a caries or periodontal analysis: what compute workers hash, commit and
+// reveal, so that honest replicas running the same model on the same input agree bit for bit.
 //
 // Only what the model and the input determine goes in: the image's size and side, and per
 // finding its tooth, severity, box (whole source pixels) and lesion score (whole per-mille).
@@ -8,7 +8,10 @@
 // add more float noise to agree on). Rounding absorbs the last-bit differences of float math.
 import { sha256 } from "@btt/core";
 import type { CariesFinding } from "./caries.ts";
+import type { PerioFinding } from "./perio.ts";
+import type { PerioPipeline, PerioResult } from "./perio-pipeline.ts";
 import type { CariesPipeline, CariesResult } from "./pipeline.ts";
+import { perioStage } from "./synth-perio.ts";
 
 /** Bumped whenever the canonical form changes: old and new hashes must never be compared. */
 export const CANONICAL_CARIES_VERSION = "btt.caries.canonical/v1";
@@ -51,13 +54,55 @@ export function resultSha256(bytes: Uint8Array): Uint8Array {
   return sha256(bytes);
 }
 
+/** The side the pipelines used: the file's Image Laterality, right when it says none. */
+const sideOf = (result: { study: { laterality?: string } }): "R" | "L" =>
+  result.study.laterality?.startsWith("L") ? "L" : "R";
+
 /**
  * Runs the pipeline the way a compute worker must (no TTA: it is not part of the canonical
  * result) and returns the canonical bytes.
  */
 export async function analyzeCanonical(pipeline: CariesPipeline, bytes: Uint8Array): Promise<Uint8Array> {
   const result = await pipeline.analyze(bytes, { augmentations: [], issued: new Date(0) });
-  // The side the pipeline used: the file's Image Laterality, right when it says none.
-  const side = result.study.laterality?.startsWith("L") ? "L" : "R";
-  return canonicalCariesResult({ ...result, side });
+  return canonicalCariesResult({ ...result, side: sideOf(result) });
+}
+
+// ---- the periodontal model ----
+
+/** The periodontal result's format tag; a different tag from the caries one, so they never compare equal. */
+export const CANONICAL_PERIO_VERSION = "btt.perio.canonical/v1";
+
+type CanonicalPerioInput = Pick<PerioResult, "display"> & {
+  findings: readonly Pick<PerioFinding, "tooth" | "boneLossPct">[];
+  side: "R" | "L";
+};
+
+/**
+ * The canonical JSON of a periodontal result, as UTF-8 bytes: the image's size and side, and per
+ * tooth (sorted by FDI) its bone loss in whole tenths of a percent ("bone_loss_pm", per mille of
+ * the root length) and its stage. The stage is derived from the rounded value, so the bytes are a
+ * function of that one integer per tooth and a stage can never disagree with its percentage.
+ * Landmarks, boxes and the stage head's probability are left out: they serve the overlay and the
+ * confidence, not the answer.
+ */
+export function canonicalPerioResult(result: CanonicalPerioInput): Uint8Array {
+  const teeth = result.findings
+    .map((f) => ({ tooth: f.tooth, tenths: Math.round(f.boneLossPct * 10) }))
+    .sort((a, b) => a.tooth - b.tooth);
+  const body =
+    `{"format":${JSON.stringify(CANONICAL_PERIO_VERSION)},` +
+    `"width":${result.display.width},"height":${result.display.height},"side":"${result.side}",` +
+    `"teeth":[${teeth
+      .map(
+        (t) =>
+          `{"tooth":${t.tooth},"bone_loss_pm":${t.tenths},"stage":${JSON.stringify(perioStage(t.tenths / 10))}}`,
+      )
+      .join(",")}]}`;
+  return new TextEncoder().encode(body);
+}
+
+/** The periodontal pipeline run the way a compute worker must (no TTA), as canonical bytes. */
+export async function analyzePerioCanonical(pipeline: PerioPipeline, bytes: Uint8Array): Promise<Uint8Array> {
+  const result = await pipeline.analyze(bytes, { augmentations: [], issued: new Date(0) });
+  return canonicalPerioResult({ ...result, side: sideOf(result) });
 }

@@ -1,5 +1,5 @@
 // `btt tx compute …` and `btt compute …` in-process against a real node and API on a dev chain
-// from `btt init` (credentials, the caries model, its benchmark suite and the reward pool at genesis).
+// from `btt init` (credentials, the shipped models, the caries benchmark suite and the reward pool at genesis).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encryptionKeyFromSeed } from "@btt/sdk";
@@ -198,6 +198,32 @@ describe("btt compute queries", () => {
     const refused = await cli("tx", "compute", "submit-task", "bob", recordId!);
     expect(refused.status).toBe(1);
     expect(refused.err).toMatch(/^btt: .*UNAUTHORIZED: no consent to process record/);
+  });
+
+  it("has every shipped model registered at genesis: a task may name the periodontal one", async () => {
+    const models = (await json("ai", "models")).models as Array<{ id: string; task: string }>;
+    expect(models.map((m) => [m.id, m.task])).toEqual([
+      ["btt.dental.caries.bitewing", "caries-detection"],
+      ["btt.dental.periodontal.bone-loss", "periodontal-bone-loss"],
+    ]);
+    const file = join(chain.dir, "perio.bin");
+    writeFileSync(file, Buffer.alloc(2000, 5));
+    const submitted = await json(
+      "compute",
+      "submit",
+      file,
+      "--model",
+      "btt.dental.periodontal.bone-loss",
+      "--no-wait",
+      "--max-fee",
+      "500ubtt",
+    );
+    // The chain resolved the latest active version from the registry.
+    expect(await json("compute", "task", submitted.task_id)).toMatchObject({
+      model_id: "btt.dental.periodontal.bone-loss",
+      model_version: "0.1.0",
+      inputs: submitted.record_ids,
+    });
   });
 
   it("fails in one line on bad input", async () => {

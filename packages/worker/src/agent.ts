@@ -100,7 +100,11 @@ export class WorkerAgent {
     this.followBlocks();
     this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 1000);
     await this.poll();
-    this.log.info("worker started", { worker: this.address, capacity: this.capacity });
+    this.log.info("worker started", {
+      worker: this.address,
+      capacity: this.capacity,
+      models: this.runner.models.map((m) => `${m.id}@${m.version}`),
+    });
   }
 
   async stop(): Promise<void> {
@@ -150,7 +154,10 @@ export class WorkerAgent {
     try {
       const node = await this.nodeRecord();
       if (!node) return;
-      if (node.status === "benchmarking") void this.answerBenchmark();
+      if (node.status === "benchmarking")
+        this.answerBenchmark().catch((err) =>
+          this.log.warn("benchmark failed", { error: (err as Error).message }),
+        );
       await this.maybeHeartbeat(height);
       await this.handleAssignments();
     } catch (err) {
@@ -188,11 +195,13 @@ export class WorkerAgent {
   private async answerBenchmark(): Promise<void> {
     const bench = (await this.client
       .query("compute", "benchmark", { worker: this.address })
-      .catch(() => undefined)) as { seeds: number[]; model_id: string; issued_height: string } | undefined;
+      .catch(() => undefined)) as
+      | { seeds: number[]; model_id: string; model_version: string; issued_height: string }
+      | undefined;
     if (!bench || this.benchmarkedAt === bench.issued_height) return;
     this.benchmarkedAt = bench.issued_height;
     const started = Date.now();
-    const answers = await this.runner!.benchmark(bench.seeds);
+    const answers = await this.runner!.benchmark(bench.model_id, bench.model_version, bench.seeds);
     await this.txs.send([computeMsg.submitBenchmark(answers)]);
     this.log.info("benchmark submitted", { seeds: bench.seeds.length, ms: Date.now() - started });
   }
@@ -233,7 +242,7 @@ export class WorkerAgent {
     this.computing.add(key);
     try {
       const started = Date.now();
-      const canonical = await this.runner!.run(await this.fetchInput(a));
+      const canonical = await this.runner!.run(a.model_id, await this.fetchInput(a));
       let sha = resultSha256(canonical);
       if (this.opts.testOnlyFaults?.transformResult) sha = this.opts.testOnlyFaults.transformResult(sha);
       const resultBlob = await this.uploadResult(canonical, a.requester);

@@ -45,8 +45,9 @@ import {
   unlockKey,
 } from "./records.ts";
 
-/** The reference model a dev chain registers (models/caries/card.json). */
+/** The reference models a dev chain registers (models/caries/card.json, models/perio/card.json). */
 export const CARIES_MODEL_ID = "btt.dental.caries.bitewing";
+export const PERIO_MODEL_ID = "btt.dental.periodontal.bone-loss";
 
 const WAIT: Record<string, OptionSpec> = {
   "no-wait": {
@@ -247,7 +248,11 @@ const nodeActionCommands: Command[] = NODE_ACTIONS.map((action) => ({
 }));
 
 const TASK_OPTIONS: Record<string, OptionSpec> = {
-  model: { type: "string", value: "<id>", description: `model id (default: ${CARIES_MODEL_ID})` },
+  model: {
+    type: "string",
+    value: "<id>",
+    description: `model id (default: ${CARIES_MODEL_ID}; ${PERIO_MODEL_ID} for bone loss)`,
+  },
   "model-version": {
     type: "string",
     value: "<version>",
@@ -526,11 +531,40 @@ const poolCommand: Command = {
 
 // ---- btt compute submit ----
 
-interface CanonicalFinding {
-  tooth: number;
-  box: number[];
-  severity: string;
-  score_pm: number;
+/** A worker's canonical result (packages/ai/src/canonical.ts): caries findings or periodontal teeth. */
+interface CanonicalResult {
+  format: string;
+  width: number;
+  height: number;
+  side: string;
+  findings?: Array<{ tooth: number; box: number[]; severity: string; score_pm: number }>;
+  teeth?: Array<{ tooth: number; bone_loss_pm: number; stage: string }>;
+}
+
+/** The findings of one result, by its format tag; a format this CLI does not know is shown raw. */
+async function resultLines(result: CanonicalResult, label: string): Promise<string[]> {
+  const { CANONICAL_CARIES_VERSION, CANONICAL_PERIO_VERSION } = await import("@btt/ai");
+  const image = `${result.width}×${result.height}, side ${result.side}`;
+  if (result.format === CANONICAL_PERIO_VERSION) {
+    const teeth = result.teeth ?? [];
+    return [
+      `${label}bone loss per tooth (${image}):${teeth.length === 0 ? " none" : ""}`,
+      ...teeth.map(
+        (t) => `  tooth ${t.tooth}  bone loss ${(t.bone_loss_pm / 10).toFixed(1)}%  stage ${t.stage}`,
+      ),
+    ];
+  }
+  if (result.format === CANONICAL_CARIES_VERSION) {
+    const findings = result.findings ?? [];
+    return [
+      `${label}findings (${image}):${findings.length === 0 ? " none" : ""}`,
+      ...findings.map(
+        (f, i) =>
+          `  ${i + 1}. tooth ${f.tooth} ${f.severity} caries, box [${f.box.join(", ")}], score ${(f.score_pm / 1000).toFixed(3)}`,
+      ),
+    ];
+  }
+  return [`${label}result in format ${result.format}: ${JSON.stringify(result)}`];
 }
 
 /** A task's verified result for shard 0: fetched (signed), opened with the requester's key, checked. */
@@ -559,12 +593,7 @@ async function fetchResult(
       `task ${task.id}'s result blob does not hash to the verified result ${expected}`,
     );
   }
-  return JSON.parse(new TextDecoder().decode(canonical)) as {
-    width: number;
-    height: number;
-    side: string;
-    findings: CanonicalFinding[];
-  };
+  return JSON.parse(new TextDecoder().decode(canonical)) as CanonicalResult;
 }
 
 function progressLine(p: TaskProgress): string | undefined {
@@ -590,13 +619,15 @@ function progressLine(p: TaskProgress): string | undefined {
 
 const submitCommand: Command = {
   name: "submit",
-  summary: "encrypt radiographs, register them, run the caries model on the network and print the findings",
+  summary:
+    "encrypt radiographs, register them, run a model (caries by default) on the network, print the findings",
   details:
     "Each file is encrypted here (btt records put) and registered as an imaging record of --from;\n" +
     "one task is submitted on all of them, one shard per file (shards run on different nodes when\n" +
     "the network has them). With --wait (the default on a terminal) it follows the task: each\n" +
     "slot's node is handed the input key as it is assigned; then the commits, reveals and the\n" +
-    "verified results; finally it fetches each shard's result blob, opens it and prints the findings.",
+    "verified results; finally it fetches each shard's result blob, opens it and prints the findings\n" +
+    `(caries lesions, or with --model ${PERIO_MODEL_ID} bone loss and stage per tooth).`,
   args: [{ name: "file", description: "radiographs (DICOM, PNG or JPEG), one shard each", variadic: true }],
   options: {
     from: {
@@ -684,13 +715,7 @@ const submitCommand: Command = {
       for (const [shard, file] of files.entries()) {
         const result = await fetchResult(url, signer, seed, final, shard);
         results.push(result);
-        lines.push(
-          `${files.length > 1 ? `${file}: ` : ""}findings (${result.width}×${result.height}, side ${result.side}): ${result.findings.length === 0 ? "none" : ""}`,
-          ...result.findings.map(
-            (f, i) =>
-              `  ${i + 1}. tooth ${f.tooth} ${f.severity} caries, box [${f.box.join(", ")}], score ${(f.score_pm / 1000).toFixed(3)}`,
-          ),
-        );
+        lines.push(...(await resultLines(result, files.length > 1 ? `${file}: ` : "")));
       }
       if (values.json) {
         emit(values, { record_ids: recordIds, task_id: taskId, stages, task: final, results }, []);

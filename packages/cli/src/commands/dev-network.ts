@@ -1,13 +1,17 @@
 // What a dev chain needs so `btt start` + `btt worker` + `btt compute submit` work with no extra
-// step: the reference caries model in the ai registry, its benchmark suite in the compute
-// parameters, credentials for the demo accounts, an auditor, a short epoch and a funded reward pool.
+// step: the shipped reference models (caries, periodontal) in the ai registry, the caries
+// benchmark suite in the compute parameters, credentials for the demo accounts, an auditor, a
+// short epoch and a funded reward pool.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DevGenesisOptions } from "@btt/node";
 
-/** The shipped reference model (models/caries), beside this repository's packages. */
-export const CARIES_DIR = fileURLToPath(new URL("../../../../models/caries/", import.meta.url));
+/** The shipped reference models (models/<name>/card.json), beside this repository's packages. */
+export const MODELS_DIR = fileURLToPath(new URL("../../../../models/", import.meta.url));
+/** The model whose benchmark suite the dev chain's compute parameters carry. */
+export const CARIES_DIR = join(MODELS_DIR, "caries/");
 
 /** Where a dev chain's nodes and patients are: one jurisdiction, so data never has to leave it. */
 export const DEV_JURISDICTION = "DE";
@@ -27,36 +31,44 @@ interface CardJson {
   file: string;
   sha256: string;
   sizeBytes: number;
-  intendedUse?: string;
 }
 
-/** The caries model as the ai module's genesis lists it, or nothing when the card is not there. */
-export function cariesModelGenesis(owner: string, publishedAtMs: bigint, dir = CARIES_DIR): unknown[] {
-  const path = `${dir}card.json`;
-  if (!existsSync(path)) return [];
-  const bytes = readFileSync(path);
-  const card = JSON.parse(bytes.toString("utf8")) as CardJson;
-  return [
-    {
+/**
+ * Every shipped model (each folder of models/ with a card.json, in name order) as the ai module's
+ * genesis lists it, owned by `owner` and published at `publishedAtMs`; none when there are no cards.
+ */
+export function shippedModelsGenesis(
+  owner: string,
+  publishedAtMs: bigint,
+  modelsDir = MODELS_DIR,
+): unknown[] {
+  if (!existsSync(modelsDir)) return [];
+  const folders = readdirSync(modelsDir)
+    .filter((name) => existsSync(join(modelsDir, name, "card.json")))
+    .sort();
+  return folders.map((folder) => {
+    const bytes = readFileSync(join(modelsDir, folder, "card.json"));
+    const card = JSON.parse(bytes.toString("utf8")) as CardJson;
+    return {
       id: card.id,
       owner,
       task: card.task,
       modalities: card.modality,
-      description: "reference caries detector on bitewings (synthetic training data, not for clinical use)",
+      description: `reference ${card.task} model (synthetic training data, not for clinical use)`,
       registered_at_ms: publishedAtMs.toString(),
       versions: [
         {
           version: card.version,
           sha256: card.sha256,
           card_sha256: sha256(bytes),
-          uri: `models/caries/${card.file}`,
+          uri: `models/${folder}/${card.file}`,
           size_bytes: String(card.sizeBytes),
           status: "active",
           published_at_ms: publishedAtMs.toString(),
         },
       ],
-    },
-  ];
+    };
+  });
 }
 
 const BENCHMARK_FIELDS = ["model_id", "model_version", "mgflop_per_item", "target_ms", "min_items", "items"];
@@ -88,7 +100,7 @@ export function devNetworkGenesis(
       { subject: demo[0]!, type: "patient" as const, jurisdiction: DEV_JURISDICTION },
       { subject: addresses[workerAccount]!, type: "node_operator" as const, jurisdiction: DEV_JURISDICTION },
     ],
-    aiModels: cariesModelGenesis(demo[0]!, genesisTimeMs),
+    aiModels: shippedModelsGenesis(demo[0]!, genesisTimeMs),
     compute: {
       ...(benchmark ? { benchmark } : {}),
       auditors: [demo[demo.length - 1]!],
