@@ -8,30 +8,26 @@ import type { Image } from "./study.ts";
 import { generateBitewing } from "./synth.ts";
 import { generatePerio, PERIO_PIXEL_SPACING_MM } from "./synth-perio.ts";
 
-const twelveBit = (image: Image) =>
-  Array.from(image.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 4095));
+/** A generated image as the 12-bit DICOM file a worker would receive. */
+function asDicom(image: Image, side: "R" | "L", pixelSpacingMm?: [number, number]): Promise<Uint8Array> {
+  return writeDicom({
+    rows: image.height,
+    cols: image.width,
+    frames: [Array.from(image.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 4095))],
+    bitsStored: 12,
+    laterality: side,
+    ...(pixelSpacingMm ? { pixelSpacingMm } : {}),
+  });
+}
 
 /** The caries model's input for a seed: a synthetic bitewing. */
 export async function benchmarkInput(seed: number): Promise<Uint8Array> {
   const { image, side } = generateBitewing(seed);
-  return writeDicom({
-    rows: image.height,
-    cols: image.width,
-    frames: [twelveBit(image)],
-    bitsStored: 12,
-    laterality: side,
-  });
+  return asDicom(image, side);
 }
 
 /** The periodontal model's input for a seed: a synthetic posterior view (what `btt ai sample --module periodontal` writes). */
 export async function perioBenchmarkInput(seed: number): Promise<Uint8Array> {
   const { image, side } = generatePerio(seed);
-  return writeDicom({
-    rows: image.height,
-    cols: image.width,
-    frames: [twelveBit(image)],
-    bitsStored: 12,
-    laterality: side,
-    pixelSpacingMm: [PERIO_PIXEL_SPACING_MM, PERIO_PIXEL_SPACING_MM],
-  });
+  return asDicom(image, side, [PERIO_PIXEL_SPACING_MM, PERIO_PIXEL_SPACING_MM]);
 }

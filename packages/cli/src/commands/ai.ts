@@ -66,6 +66,37 @@ function moduleOption(values: ParsedValues): (typeof MODULES)[number] {
   return m as (typeof MODULES)[number];
 }
 
+/** Writes report.json and overlay.png to --out (default <file>.ai beside the file); returns their paths. */
+async function writeArtifacts(values: ParsedValues, file: string, report: unknown, overlay: Uint8Array) {
+  const out = resolve((values.out as string | undefined) ?? join(dirname(file), `${basename(file)}.ai`));
+  await mkdir(out, { recursive: true });
+  const reportPath = join(out, "report.json");
+  const overlayPath = join(out, "overlay.png");
+  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(overlayPath, overlay);
+  return { reportPath, overlayPath };
+}
+
+/** The first lines of an analysis: the pinned model, the image and its quality, where α, β and P came from. */
+function analysisHeader(
+  model: { card: { id: string; version: string }; sha256: string },
+  res: {
+    study: { format: string; modality: string };
+    display: { width: number; height: number };
+    quality: { score: number; exposure: number; contrast: number; noise: number; sharpness: number };
+  },
+  terms: { weights: { alpha: number; beta: number }; consensus: { confirmed: number; reviewed: number } },
+  source: string,
+): string[] {
+  const q = res.quality;
+  return [
+    `${model.card.id}@${model.card.version} (sha256 ${model.sha256.slice(0, 16)}…; synthetic training data, not for clinical use)`,
+    `image ${res.study.format} ${res.study.modality} ${res.display.width}x${res.display.height}, I_quality ${f3(q.score)}` +
+      ` (exposure ${f3(q.exposure)}, contrast ${f3(q.contrast)}, noise ${f3(q.noise)}, sharpness ${f3(q.sharpness)})`,
+    `α ${terms.weights.alpha}, β ${terms.weights.beta}, verdicts ${terms.consensus.confirmed}/${terms.consensus.reviewed} confirmed: from ${source}`,
+  ];
+}
+
 /** `analyze --module periodontal`: bone loss and stage per tooth, every confidence term. */
 async function analyzePeriodontal(
   file: string,
@@ -81,29 +112,19 @@ async function analyzePeriodontal(
     const card = pipeline.model.card;
     const { terms, source } = await chainTerms(values, card, "periodontal", confirmedOpt, reviewedOpt);
     const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
-    const out = resolve((values.out as string | undefined) ?? join(dirname(file), `${basename(file)}.ai`));
-    await mkdir(out, { recursive: true });
-    const reportPath = join(out, "report.json");
-    const overlayPath = join(out, "overlay.png");
-    await writeFile(reportPath, `${JSON.stringify(res.report, null, 2)}\n`);
     // Each box spans the lost attachment, CEJ to crest, on the tooth's axis; colour by stage.
-    await writeFile(
-      overlayPath,
-      await ai.renderOverlay(
-        res.display,
-        res.findings.map((f) => ({
-          box: f.box,
-          tooth: f.tooth,
-          label: `${f.boneLossPct.toFixed(0)}% ${f.stage}`,
-        })),
-        (_f, i) => ai.PERIO_STAGES.indexOf(res.findings[i]!.stage),
-      ),
+    const overlay = await ai.renderOverlay(
+      res.display,
+      res.findings.map((f) => ({
+        box: f.box,
+        tooth: f.tooth,
+        label: `${f.boneLossPct.toFixed(0)}% ${f.stage}`,
+      })),
+      (_f, i) => ai.PERIO_STAGES.indexOf(res.findings[i]!.stage),
     );
+    const { reportPath, overlayPath } = await writeArtifacts(values, file, res.report, overlay);
     const lines = [
-      `${card.id}@${card.version} (sha256 ${pipeline.model.sha256.slice(0, 16)}…; synthetic training data, not for clinical use)`,
-      `image ${res.study.format} ${res.study.modality} ${res.display.width}x${res.display.height}, I_quality ${f3(res.quality.score)}` +
-        ` (exposure ${f3(res.quality.exposure)}, contrast ${f3(res.quality.contrast)}, noise ${f3(res.quality.noise)}, sharpness ${f3(res.quality.sharpness)})`,
-      `α ${terms.weights.alpha}, β ${terms.weights.beta}, verdicts ${terms.consensus.confirmed}/${terms.consensus.reviewed} confirmed: from ${source}`,
+      ...analysisHeader(pipeline.model, res, terms, source),
       "radiographic bone loss per tooth (AAP/EFP 2017 stage; III and IV need clinical data):",
       ...res.findings.map((f) => {
         const c = f.confidence;
@@ -185,28 +206,18 @@ const analyzeCommand: Command = {
       const card = pipeline.model.card;
       const { terms, source } = await chainTerms(values, card, "caries", confirmedOpt, reviewedOpt);
       const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
-      const out = resolve((values.out as string | undefined) ?? join(dirname(file), `${basename(file)}.ai`));
-      await mkdir(out, { recursive: true });
-      const reportPath = join(out, "report.json");
-      const overlayPath = join(out, "overlay.png");
-      await writeFile(reportPath, `${JSON.stringify(res.report, null, 2)}\n`);
-      await writeFile(
-        overlayPath,
-        await ai.renderOverlay(
-          res.display,
-          res.findings.map((f) => ({
-            box: f.box,
-            tooth: f.tooth,
-            label: `${f.severity} C=${f.confidence.C.toFixed(2)}`,
-          })),
-          (_f, i) => ai.SEVERITIES.indexOf(res.findings[i]!.severity),
-        ),
+      const overlay = await ai.renderOverlay(
+        res.display,
+        res.findings.map((f) => ({
+          box: f.box,
+          tooth: f.tooth,
+          label: `${f.severity} C=${f.confidence.C.toFixed(2)}`,
+        })),
+        (_f, i) => ai.SEVERITIES.indexOf(res.findings[i]!.severity),
       );
+      const { reportPath, overlayPath } = await writeArtifacts(values, file, res.report, overlay);
       const lines = [
-        `${card.id}@${card.version} (sha256 ${pipeline.model.sha256.slice(0, 16)}…; synthetic training data, not for clinical use)`,
-        `image ${res.study.format} ${res.study.modality} ${res.display.width}x${res.display.height}, I_quality ${f3(res.quality.score)}` +
-          ` (exposure ${f3(res.quality.exposure)}, contrast ${f3(res.quality.contrast)}, noise ${f3(res.quality.noise)}, sharpness ${f3(res.quality.sharpness)})`,
-        `α ${terms.weights.alpha}, β ${terms.weights.beta}, verdicts ${terms.consensus.confirmed}/${terms.consensus.reviewed} confirmed: from ${source}`,
+        ...analysisHeader(pipeline.model, res, terms, source),
         res.findings.length === 0
           ? "no findings above the model's threshold"
           : `${res.findings.length} finding(s):`,

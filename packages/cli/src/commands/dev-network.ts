@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ModelCard } from "@btt/ai";
 import type { DevGenesisOptions } from "@btt/node";
 
 /** The shipped reference models (models/<name>/card.json), beside this repository's packages. */
@@ -23,15 +24,8 @@ export const DEV_REWARD_POOL_UBTT = 100_000_000n;
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
-interface CardJson {
-  id: string;
-  version: string;
-  task: string;
-  modality: string[];
-  file: string;
-  sha256: string;
-  sizeBytes: number;
-}
+/** What the genesis needs of a model card (models/<name>/card.json). */
+type CardJson = Pick<ModelCard, "id" | "version" | "task" | "modality" | "file" | "sha256" | "sizeBytes">;
 
 /**
  * Every shipped model (each folder of models/ with a card.json, in name order) as the ai module's
