@@ -72,6 +72,8 @@ export async function startCliChain(opts: {
     proposer: opened.config.validator,
   });
   driver.start();
+  // Queries answer once the genesis block is committed.
+  while (node.height === 0) await new Promise((r) => setTimeout(r, 20));
   return {
     dir,
     node,

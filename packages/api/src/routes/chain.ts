@@ -28,6 +28,8 @@ export async function chainRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         field: "params.name",
       });
     }
+    // Before the first block the state is empty: say so rather than answer with nothing.
+    if (node.height === 0) throw new BttError("NOT_READY", "the node has not committed its first block yet");
     return node.query(module, name, params);
   };
 
