@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import type { NodePorts } from "../src/testnet.ts";
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -17,6 +18,29 @@ export function freePort(): Promise<number> {
 }
 
 /** The parts of CometBFT RPC results the tests read. */
+/** Free ports for `count` nodes of a local network (p2p, rpc, abci, api each). */
+export async function freeNodePorts(count: number): Promise<NodePorts[]> {
+  const ports: NodePorts[] = [];
+  for (let i = 0; i < count; i++) {
+    ports.push({
+      p2p: await freePort(),
+      rpc: await freePort(),
+      abci: await freePort(),
+      api: await freePort(),
+    });
+  }
+  return ports;
+}
+
+/** Polls `ok` every 50 ms; throws naming `what` after `timeoutMs`. */
+export async function waitUntil(ok: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export interface TxCommitResult {
   check_tx: { code: number };
   tx_result: { code: number };

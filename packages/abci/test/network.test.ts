@@ -8,8 +8,15 @@ import { bankMsg } from "@btt/modules";
 import { homePaths, loadHome } from "@btt/node";
 import { afterAll, describe, expect, it } from "vitest";
 import { COMETBFT_INSTALL_HINT, findCometbft } from "../src/cometbft.ts";
-import { initTestnet, manifestPath, type NodePorts } from "../src/testnet.ts";
-import { type BlockResult, CometNode, freePort, type TxCommitResult, withLogs } from "./comet-helpers.ts";
+import { initTestnet, manifestPath } from "../src/testnet.ts";
+import {
+  type BlockResult,
+  CometNode,
+  freeNodePorts,
+  type TxCommitResult,
+  waitUntil,
+  withLogs,
+} from "./comet-helpers.ts";
 import { type AppUnderTest, signedTx, startApp } from "./helpers.ts";
 
 const TEST_CHAIN_ID = "btt-testnet-1";
@@ -20,14 +27,6 @@ const bin = findCometbft();
 if (!bin && process.env.CI) throw new Error(`CI needs CometBFT: ${COMETBFT_INSTALL_HINT}`);
 
 const VALIDATORS = 4;
-
-async function waitFor(ok: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for the apps");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
   const dir = mkdtempSync(join(tmpdir(), "btt-net-"));
@@ -46,15 +45,7 @@ describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
         () => comets,
         async () => {
           // `btt testnet init`'s homes, on free ports.
-          const ports: NodePorts[] = [];
-          for (let i = 0; i < VALIDATORS; i++) {
-            ports.push({
-              p2p: await freePort(),
-              rpc: await freePort(),
-              abci: await freePort(),
-              api: await freePort(),
-            });
-          }
+          const ports = await freeNodePorts(VALIDATORS);
           const manifest = initTestnet(dir, {
             validators: VALIDATORS,
             chainId: TEST_CHAIN_ID,
@@ -89,7 +80,7 @@ describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
           const height = Number(res.height);
           await Promise.all(comets.map((c) => c.waitHeight(height + 2, 60_000)));
           // CometBFT's store shows a block before its app commits it: wait for the apps.
-          await waitFor(() => apps.every((a) => a.node.height > height + 1));
+          await waitUntil(() => apps.every((a) => a.node.height > height + 1), "every app past the tx");
 
           for (const a of apps) expect(a.node.ledger.blocks.tx(sha256(tx)), "tx on every node").toBeDefined();
           const top = Math.min(...apps.map((a) => a.node.height));
@@ -122,7 +113,7 @@ describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
           comets[3] = restarted;
           restarted.start();
           const target = apps[0]!.node.height;
-          await waitFor(() => apps[3]!.node.height >= target, 60_000);
+          await waitUntil(() => apps[3]!.node.height >= target, "the restarted app to catch up", 60_000);
           expect(apps[3]!.node.ledger.blocks.tx(sha256(tx2))).toBeDefined();
           for (let h = 1; h <= target; h++) {
             expect(toHex(apps[3]!.node.ledger.blocks.header(h)!.appHash), `height ${h}`).toBe(
@@ -141,7 +132,7 @@ describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
           const back = new CometNode(bin!, comets[2]!.home, comets[2]!.rpcPort);
           comets[2] = back;
           back.start();
-          await waitFor(() => apps[0]!.node.height >= halted + 2, 60_000);
+          await waitUntil(() => apps[0]!.node.height >= halted + 2, "the chain to resume", 60_000);
           expect(toHex(apps[2]!.node.ledger.blocks.header(halted + 1)!.appHash)).toBe(
             toHex(apps[0]!.node.ledger.blocks.header(halted + 1)!.appHash),
           );

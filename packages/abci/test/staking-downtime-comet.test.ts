@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { homePaths, loadHome } from "@btt/node";
 import { afterAll, describe, expect, it } from "vitest";
 import { COMETBFT_INSTALL_HINT, findCometbft } from "../src/cometbft.ts";
-import { initTestnet, type NodePorts } from "../src/testnet.ts";
-import { CometNode, freePort, withLogs } from "./comet-helpers.ts";
+import { initTestnet } from "../src/testnet.ts";
+import { CometNode, freeNodePorts, withLogs } from "./comet-helpers.ts";
 import { type AppUnderTest, startApp } from "./helpers.ts";
 
 const bin = findCometbft();
@@ -36,15 +36,7 @@ describe.skipIf(!bin)("downtime under four CometBFT validators", () => {
     withLogs(
       () => comets,
       async () => {
-        const ports: NodePorts[] = [];
-        for (let i = 0; i < VALIDATORS; i++) {
-          ports.push({
-            p2p: await freePort(),
-            rpc: await freePort(),
-            abci: await freePort(),
-            api: await freePort(),
-          });
-        }
+        const ports = await freeNodePorts(VALIDATORS);
         const manifest = initTestnet(dir, {
           validators: VALIDATORS,
           chainId: "btt-downtime-1",

@@ -17,8 +17,16 @@ import {
   findCometbft,
   initCometHome,
 } from "../src/cometbft.ts";
-import { initTestnet, type NodePorts } from "../src/testnet.ts";
-import { type AbciQueryResult, CometNode, freePort, type TxCommitResult, withLogs } from "./comet-helpers.ts";
+import { initTestnet } from "../src/testnet.ts";
+import {
+  type AbciQueryResult,
+  CometNode,
+  freeNodePorts,
+  freePort,
+  type TxCommitResult,
+  waitUntil,
+  withLogs,
+} from "./comet-helpers.ts";
 import { type AppUnderTest, signedTx, startApp } from "./helpers.ts";
 
 const CHAIN_ID = "btt-statesync-1";
@@ -30,14 +38,6 @@ if (!bin && process.env.CI) throw new Error(`CI needs CometBFT: ${COMETBFT_INSTA
 
 const signerFromKeyFile = (path: string) =>
   ed25519Signer(fromHex(JSON.parse(readFileSync(path, "utf8")).seed));
-
-async function waitFor(ok: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!bin)("state sync: a fifth node joins from a snapshot", () => {
   const dir = mkdtempSync(join(tmpdir(), "btt-statesync-"));
@@ -55,15 +55,7 @@ describe.skipIf(!bin)("state sync: a fifth node joins from a snapshot", () => {
       withLogs(
         () => comets,
         async () => {
-          const ports: NodePorts[] = [];
-          for (let i = 0; i < VALIDATORS; i++) {
-            ports.push({
-              p2p: await freePort(),
-              rpc: await freePort(),
-              abci: await freePort(),
-              api: await freePort(),
-            });
-          }
+          const ports = await freeNodePorts(VALIDATORS);
           const manifest = initTestnet(dir, {
             validators: VALIDATORS,
             chainId: CHAIN_ID,
@@ -151,7 +143,7 @@ describe.skipIf(!bin)("state sync: a fifth node joins from a snapshot", () => {
           comets.push(fifth);
           fifth.start();
 
-          await waitFor(() => joiner.node.height > 0, "the fifth app to restore a snapshot");
+          await waitUntil(() => joiner.node.height > 0, "the fifth app to restore a snapshot", 60_000);
           const restored = joiner.node.height;
           const syncMs = Date.now() - started;
           // It restored a snapshot (a multiple of the interval, at least the one above) and
@@ -171,7 +163,11 @@ describe.skipIf(!bin)("state sync: a fifth node joins from a snapshot", () => {
           });
           expect(res3.tx_result.code).toBe(0);
           const txHeight = Number(res3.height);
-          await waitFor(() => apps.every((a) => a.node.height > txHeight + 1), "every app past the tx");
+          await waitUntil(
+            () => apps.every((a) => a.node.height > txHeight + 1),
+            "every app past the tx",
+            60_000,
+          );
           for (const a of apps) expect(a.node.ledger.blocks.tx(sha256(tx3))).toBeDefined();
 
           // Same app hash as every validator at every height the fifth node holds.
