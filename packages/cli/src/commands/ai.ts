@@ -260,6 +260,14 @@ const analyzeCommand: Command = {
 const pct = (p: { value: number; ci95: [number, number] }) =>
   `${f3(p.value)}  ${f3(p.ci95[0])}–${f3(p.ci95[1])}`;
 
+type Figure = { value: number; ci95: [number, number]; n: number };
+
+/** The evaluation table both modules print: a header, then one row per figure with its interval. */
+const figureRows = (rows: ReadonlyArray<[string, Figure]>): string[] => [
+  `${"measure".padEnd(28)} value  95% CI       n`,
+  ...rows.map(([name, p]) => `${name.padEnd(28)} ${pct(p)}  ${p.n}`),
+];
+
 /** `evaluate --module periodontal`: bone-loss error and stage accuracy on a synthetic set. */
 async function evaluatePeriodontal(values: ParsedValues) {
   const data = values.data as string | undefined;
@@ -270,7 +278,7 @@ async function evaluatePeriodontal(values: ParsedValues) {
   try {
     const card = pipeline.model.card;
     const e = await ai.evaluatePerioSet(pipeline, set);
-    const rows: [string, { value: number; ci95: [number, number]; n: number }][] = [
+    const rows: [string, Figure][] = [
       ["bone loss MAE (points)", e.boneLossMae],
       ["within 10 points", e.within10pp],
       ["stage accuracy", e.stageAccuracy],
@@ -281,8 +289,7 @@ async function evaluatePeriodontal(values: ParsedValues) {
     ];
     const lines = [
       `${card.id}@${card.version} on ${set.description} (${e.teeth} teeth; synthetic training data, not for clinical use)`,
-      `${"measure".padEnd(28)} value  95% CI       n`,
-      ...rows.map(([name, p]) => `${name.padEnd(28)} ${pct(p)}  ${p.n}`),
+      ...figureRows(rows),
       `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, stage right vs D_confidence, ${e.calibrationError.n} teeth)`,
     ];
     emit(
@@ -333,7 +340,7 @@ const evaluateCommand: Command = {
     try {
       const card = pipeline.model.card;
       const e = await ai.evaluateSet(pipeline, set);
-      const rows: [string, { value: number; ci95: [number, number]; n: number }][] = [
+      const rows: [string, Figure][] = [
         ["image accuracy", e.imageAccuracy],
         ["image sensitivity", e.imageSensitivity],
         ["image specificity", e.imageSpecificity],
@@ -344,8 +351,7 @@ const evaluateCommand: Command = {
       ];
       const lines = [
         `${card.id}@${card.version} on ${set.description} (${e.lesions} lesions; synthetic training data, not for clinical use)`,
-        `${"measure".padEnd(28)} value  95% CI       n`,
-        ...rows.map(([name, p]) => `${name.padEnd(28)} ${pct(p)}  ${p.n}`),
+        ...figureRows(rows),
         `${"AUC (image, Mann–Whitney)".padEnd(28)} ${pct(e.auc)}  ${e.auc.positives}+/${e.auc.negatives}-`,
         `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, ${e.calibrationError.n} predictions)`,
       ];
