@@ -108,6 +108,15 @@ export class CometNode {
     return body.result as T;
   }
 
+  /** A validator's voting power in /validators at a height (0n when it is not in the set). */
+  async power(pubKeyBase64: string, height: number): Promise<bigint> {
+    const r = await this.rpc<{ validators: Array<{ pub_key: { value: string }; voting_power: string }> }>(
+      "validators",
+      { height: String(height), per_page: "100" },
+    );
+    return BigInt(r.validators.find((v) => v.pub_key.value === pubKeyBase64)?.voting_power ?? "0");
+  }
+
   async height(): Promise<number> {
     const s = await this.rpc<{ sync_info: { latest_block_height: string } }>("status");
     return Number(s.sync_info.latest_block_height);

@@ -1,10 +1,11 @@
 // Four real CometBFT validators, each with its own BTT app, on this machine: a tx sent to one
-// node is committed on all, and every node's app hash agrees at every height.
+// node is committed on all, every node's app hash agrees at every height, a delegation's new
+// validator score reaches CometBFT's validator set, and the network rides out stopped validators.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ed25519Signer, fromHex, sha256, toHex } from "@btt/core";
-import { bankMsg } from "@btt/modules";
+import { bankMsg, stakingMsg } from "@btt/modules";
 import { homePaths, loadHome } from "@btt/node";
 import { afterAll, describe, expect, it } from "vitest";
 import { COMETBFT_INSTALL_HINT, findCometbft } from "../src/cometbft.ts";
@@ -27,6 +28,12 @@ const bin = findCometbft();
 if (!bin && process.env.CI) throw new Error(`CI needs CometBFT: ${COMETBFT_INSTALL_HINT}`);
 
 const VALIDATORS = 4;
+const EPOCH_BLOCKS = 10;
+const SELF_DELEGATION = 100_000_000_000n;
+
+interface BlockResults {
+  finalize_block_events?: Array<{ type: string; attributes: Array<{ key: string; value: string }> }>;
+}
 
 describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
   const dir = mkdtempSync(join(tmpdir(), "btt-net-"));
@@ -39,7 +46,7 @@ describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
   });
 
   it(
-    "commits a tx sent to one node on all four, with equal app hashes at every height; one down: blocks go on and it catches up; two down: no block until one returns",
+    "commits a tx sent to one node on all four, with equal app hashes at every height; a delegation raises its validator's power in /validators; one down: blocks go on and it catches up; two down: no block until one returns",
     () =>
       withLogs(
         () => comets,
@@ -53,6 +60,8 @@ describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
             timeoutCommit: "300ms",
             timeoutPropose: "1s",
             ports: (i) => ports[i]!,
+            selfDelegationUbtt: SELF_DELEGATION,
+            stakingParams: { epoch_blocks: String(EPOCH_BLOCKS) },
           });
           expect(JSON.parse(readFileSync(manifestPath(dir), "utf8")).nodes).toHaveLength(VALIDATORS);
           // Every home has the same genesis, naming the four consensus keys.
@@ -96,10 +105,41 @@ describe.skipIf(!bin)("four CometBFT validators with four BTT apps", () => {
           const expected = toHex(apps[0]!.node.ledger.blocks.header(height)!.appHash);
           for (const b of headers) expect(b.block.header.app_hash.toLowerCase()).toBe(expected);
 
+          // A delegation raises node 0's stake share S from 1/4 to 2/5: its power in CometBFT's
+          // /validators rises at the epoch end that follows + 2 (updates at E take effect at E + 2).
+          const v0 = manifest.nodes[0]!;
+          const { keeper } = apps[0]!.node.ledger.app.staking;
+          const v0Pubkey = keeper.validator(apps[0]!.node.ledger.committed, v0.operator)!.consensusPubkey;
+          const v0Key = Buffer.from(v0Pubkey, "hex").toString("base64");
+          const delegation = signedTx(alice, 1n, [stakingMsg.delegate(v0.operator, SELF_DELEGATION)], {
+            chainId: TEST_CHAIN_ID,
+          });
+          const delegated = await comets[0]!.rpc<TxCommitResult>("broadcast_tx_commit", {
+            tx: Buffer.from(delegation).toString("base64"),
+          });
+          expect(delegated.tx_result.code).toBe(0);
+          const epochEnd = Math.ceil(Number(delegated.height) / EPOCH_BLOCKS) * EPOCH_BLOCKS;
+          await comets[0]!.waitHeight(epochEnd + 2, 60_000);
+          const shares = keeper
+            .scores(apps[0]!.node.ledger.committed)
+            .map((s) => [s.validator.operator, s.sPpm]);
+          expect(shares).toContainEqual([v0.operator, 400_000n]);
+          const results = await comets[0]!.rpc<BlockResults>("block_results", { height: String(epochEnd) });
+          const update = (results.finalize_block_events ?? [])
+            .filter((e) => e.type === "staking/validator_update")
+            .map((e) => Object.fromEntries(e.attributes.map((a) => [a.key, a.value])))
+            .find((a) => a.pubkey === v0Pubkey);
+          expect(update, "node 0's power update at the epoch end").toBeDefined();
+          const before = await comets[0]!.power(v0Key, epochEnd + 1);
+          const after = await comets[0]!.power(v0Key, epochEnd + 2);
+          expect(after).toBe(BigInt(update!.power!));
+          // The stake term alone adds 0.4 × (400_000 − 250_000) = 60_000; H moves it by at most a few missed blocks.
+          expect(after - before).toBeGreaterThan(50_000n);
+
           // One validator stops: the other three (3/4 of the power) go on committing.
           await comets[3]!.stop();
           const stoppedAt = apps[3]!.node.height;
-          const tx2 = signedTx(alice, 1n, [bankMsg.send(bob.address, [{ denom: "ubtt", amount: 1n }])], {
+          const tx2 = signedTx(alice, 2n, [bankMsg.send(bob.address, [{ denom: "ubtt", amount: 1n }])], {
             chainId: TEST_CHAIN_ID,
           });
           const res2 = await comets[1]!.rpc<TxCommitResult>("broadcast_tx_commit", {
