@@ -19,7 +19,7 @@ import {
   stopTestnet,
   type TestnetManifest,
 } from "@btt/abci";
-import { createTxBody, encodeTx, PublicKeySchema, sha256, signTx, toHex } from "@btt/core";
+import { createTxBody, encodeTx, PublicKeySchema, signTx } from "@btt/core";
 import { bankMsg } from "@btt/modules";
 import { Application, type GenesisDoc, homePaths, validateGenesis } from "@btt/node";
 import { toJson } from "@bufbuild/protobuf";
@@ -140,7 +140,7 @@ for (let i = 0; i < TOTAL; i++) {
   });
   const bytes = encodeTx(signTx(body, signers[from]!, false));
   txs[i] = Buffer.from(bytes).toString("base64");
-  txIndex.set(toHex(sha256(bytes)), i);
+  txIndex.set(txs[i]!, i);
 }
 
 // --- The network.
@@ -226,7 +226,8 @@ try {
         const seenAt = performance.now();
         const blockTxs = b.block.data.txs ?? [];
         for (const tx of blockTxs) {
-          const i = txIndex.get(toHex(sha256(Buffer.from(tx, "base64"))));
+          // CometBFT returns the bytes sent in the same base64: no need to decode and hash them.
+          const i = txIndex.get(tx);
           if (i !== undefined) committedAt[i] = seenAt;
         }
         blocks.push({

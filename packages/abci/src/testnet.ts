@@ -3,6 +3,7 @@
 // the validators' consensus keys the staking module's validators.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { addressOf, BttError, ed25519Signer, PublicKeySchema, type Signer, toHex } from "@btt/core";
 import {
@@ -200,6 +201,9 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
   const baseConfig: NodeConfig = JSON.parse(readFileSync(homePaths(nodes[0]!.home).config, "utf8"));
   const cometValidators = nodes.map((n, i) => ({ ...keys[i]!, power: BigInt(n.power), name: n.name }));
 
+  // The nodes share this machine's cores: a verify thread per node beyond what they can have to
+  // themselves costs more in messages than it saves (validators on their own machines keep the default).
+  const verifyThreads = Math.max(0, Math.floor(availableParallelism() / nodes.length) - 1);
   for (const n of nodes) {
     const paths = homePaths(n.home);
     mkdirSync(n.home, { recursive: true });
@@ -207,6 +211,7 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
     const config: NodeConfig = {
       ...baseConfig,
       validator: n.bttAddress,
+      verifyThreads,
       api: { ...baseConfig.api, port: n.ports.api },
       abci: {
         address: `tcp://127.0.0.1:${n.ports.abci}`,

@@ -54,7 +54,7 @@ export class AiParamsStore {
     return validateAiParams(raw);
   }
   read(kv: KVStore): AiParams {
-    return this.store.get(new PrefixStore(kv, AI));
+    return this.store.read(kv);
   }
   raw(kv: KVStore): unknown {
     return this.store.raw(new PrefixStore(kv, AI));

@@ -34,7 +34,7 @@ function validateAuthParams(raw: unknown): AuthParams {
 export class AuthParamsStore {
   private readonly store = new ParamsStore("auth", validateAuthParams);
   read(kv: KVStore): AuthParams {
-    return this.store.get(new PrefixStore(kv, "auth"));
+    return this.store.read(kv);
   }
   raw(kv: KVStore): unknown {
     return this.store.raw(new PrefixStore(kv, "auth"));

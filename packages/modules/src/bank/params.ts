@@ -19,7 +19,7 @@ function validateBankParams(raw: unknown): BankParams {
 export class BankParamsStore {
   private readonly store = new ParamsStore("bank", validateBankParams);
   read(kv: KVStore): BankParams {
-    return this.store.get(new PrefixStore(kv, "bank"));
+    return this.store.read(kv);
   }
   raw(kv: KVStore): unknown {
     return this.store.raw(new PrefixStore(kv, "bank"));

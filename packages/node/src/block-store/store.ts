@@ -60,6 +60,8 @@ export class BlockStore {
   private readonly txIndex: TxIndex;
   private readonly accountIndex: AccountIndex;
   private readonly cache: BlockCache;
+  /** The last stored height; undefined until read, and again after each putBlock. */
+  private latest: number | undefined;
 
   constructor(
     private readonly root: RootDatabase,
@@ -129,9 +131,17 @@ export class BlockStore {
     this.bodies.putSync(heightKey, record);
     this.txIndex.add(heightKey, txs, firstSeq);
     accounts.write();
+    // Read again after the caller's transaction: an aborted one must not leave this height cached.
+    this.latest = undefined;
   }
 
+  /** The height of the last stored block (0 when empty); cached, since CheckTx asks for it per tx. */
   latestHeight(): number {
+    this.latest ??= this.scanLatestHeight();
+    return this.latest;
+  }
+
+  private scanLatestHeight(): number {
     for (const key of this.headers.getKeys({ reverse: true, limit: 1 }))
       return Buffer.from(key).readUInt32BE(0);
     return 0;
