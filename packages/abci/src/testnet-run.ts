@@ -48,24 +48,53 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
   });
 }
 
+function readPids(dir: string): RunningNode[] {
+  return existsSync(pidsPath(dir)) ? JSON.parse(readFileSync(pidsPath(dir), "utf8")) : [];
+}
+
+function writePids(dir: string, running: RunningNode[]): void {
+  if (running.length === 0) rmSync(pidsPath(dir), { force: true });
+  else writeFileSync(pidsPath(dir), `${JSON.stringify(running, null, 2)}\n`);
+}
+
+/** The manifest's nodes named in `only` (all when it is empty); an unknown name is refused. */
+function selectNodes(manifest: TestnetManifest, only: readonly string[]): TestnetManifest["nodes"] {
+  const names = new Set(manifest.nodes.map((n) => n.name));
+  const unknown = only.filter((name) => !names.has(name));
+  if (unknown.length > 0) {
+    throw new BttError(
+      "NOT_FOUND",
+      `no node ${unknown.join(", ")} in this testnet (it has ${[...names].join(", ")})`,
+    );
+  }
+  return only.length === 0 ? manifest.nodes : manifest.nodes.filter((n) => only.includes(n.name));
+}
+
 /**
- * Starts each node's `btt abci` (the command line given, plus `--home`) and, once its ABCI
- * port listens, its `cometbft start`; both detached, logging to the node's btt.log and
- * cometbft.log. Their pids go to pids.json for `stop`.
+ * Starts each chosen node's `btt abci` (the command line given, plus `--home`) and, once its
+ * ABCI port listens, its `cometbft start`; both detached, logging to the node's btt.log and
+ * cometbft.log. Their pids go to pids.json for `stop`. `only` names nodes to start (default:
+ * all); a node already running is refused, the others' entries are kept.
  */
 export async function startTestnet(
   dir: string,
   bttCommand: string[],
   cometbft: string,
+  only: readonly string[] = [],
 ): Promise<RunningNode[]> {
-  const manifest = readManifest(dir);
-  if (existsSync(pidsPath(dir))) {
-    const old: RunningNode[] = JSON.parse(readFileSync(pidsPath(dir), "utf8"));
-    if (old.some((n) => alive(n.btt) || alive(n.cometbft))) {
-      throw new BttError("CONFLICT", `the testnet in ${dir} is running: \`btt testnet stop\` first`);
-    }
+  const nodes = selectNodes(readManifest(dir), only);
+  const chosen = new Set(nodes.map((n) => n.name));
+  const previous = readPids(dir);
+  const busy = previous.filter((n) => chosen.has(n.name) && (alive(n.btt) || alive(n.cometbft)));
+  if (busy.length > 0) {
+    throw new BttError(
+      "CONFLICT",
+      `${busy.map((n) => n.name).join(", ")} of the testnet in ${dir} is running: \`btt testnet stop\` first`,
+    );
   }
+  const kept = previous.filter((n) => !chosen.has(n.name));
   const running: RunningNode[] = [];
+  const save = () => writePids(dir, [...kept, ...running]);
   const launch = (cmd: string, args: string[], log: string) => {
     const fd = openSync(log, "a");
     const child = spawn(cmd, args, { detached: true, stdio: ["ignore", fd, fd] });
@@ -73,24 +102,31 @@ export async function startTestnet(
     child.unref();
     return child.pid!;
   };
-  for (const n of manifest.nodes) {
+  for (const n of nodes) {
     const btt = launch(bttCommand[0]!, [...bttCommand.slice(1), "--home", n.home], join(n.home, "btt.log"));
     running.push({ name: n.name, btt, cometbft: 0 });
-    writeFileSync(pidsPath(dir), `${JSON.stringify(running, null, 2)}\n`);
+    save();
   }
-  for (const [i, n] of manifest.nodes.entries()) {
+  for (const [i, n] of nodes.entries()) {
     await waitForPort(n.ports.abci, 60_000);
     running[i]!.cometbft = launch(cometbft, ["start", "--home", n.cometHome], join(n.home, "cometbft.log"));
-    writeFileSync(pidsPath(dir), `${JSON.stringify(running, null, 2)}\n`);
+    save();
   }
   return running;
 }
 
-/** SIGTERM to every CometBFT, then every BTT node; waits for them to exit. */
-export async function stopTestnet(dir: string, timeoutMs = 20_000): Promise<number> {
-  readManifest(dir);
-  if (!existsSync(pidsPath(dir))) return 0;
-  const running: RunningNode[] = JSON.parse(readFileSync(pidsPath(dir), "utf8"));
+/**
+ * SIGTERM to the chosen nodes' CometBFT, then their BTT node (default: every node); waits for
+ * them to exit. Returns the number of processes stopped.
+ */
+export async function stopTestnet(
+  dir: string,
+  timeoutMs = 20_000,
+  only: readonly string[] = [],
+): Promise<number> {
+  const chosen = new Set(selectNodes(readManifest(dir), only).map((n) => n.name));
+  const previous = readPids(dir);
+  const running = previous.filter((n) => chosen.has(n.name));
   let stopped = 0;
   for (const kind of ["cometbft", "btt"] as const) {
     const pids = running.map((n) => n[kind]).filter((p) => p > 0 && alive(p));
@@ -105,7 +141,10 @@ export async function stopTestnet(dir: string, timeoutMs = 20_000): Promise<numb
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  rmSync(pidsPath(dir), { force: true });
+  writePids(
+    dir,
+    previous.filter((n) => !chosen.has(n.name)),
+  );
   return stopped;
 }
 

@@ -72,6 +72,14 @@ describe.skipIf(!bin)("btt testnet, btt abci", () => {
         ]),
       ).toEqual(cometKeys.map((key) => [key, "675000"]));
     }
+    // The demo keys (node0) and each operator key are in the node's keyring, for `btt tx --home`.
+    const keyNames = (node: string) => {
+      const r = btt(["keys", "list", "--home", join(tn, node), "--json"]);
+      expect(r.status, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout).keys as Array<{ name: string; address: string }>).map((k) => k.name);
+    };
+    expect(keyNames("node0")).toEqual(["alice", "bob", "carol", "operator"]);
+    expect(keyNames("node1")).toEqual(["operator"]);
     const again = btt(["testnet", "init", "--dir", tn]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds a testnet/);
@@ -150,6 +158,24 @@ describe.skipIf(!bin)("btt testnet, btt abci", () => {
       const blocks = await Promise.all([base + 1, base + 11].map(blockAt));
       for (const blk of blocks)
         expect(blk.result.block.data.txs).toEqual([Buffer.from(tx).toString("base64")]);
+
+      // One validator stopped and started again by name; unknown or running names are refused.
+      expect(json(["testnet", "stop", "--node", "node1"]).stopped).toBe(2);
+      expect((await testnetStatus(tn)).map((n) => n.up)).toEqual([true, false]);
+      const unknown = btt(["testnet", "stop", "--node", "node7", "--dir", tn]);
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toMatch(/no node node7 in this testnet/);
+      const running = btt(["testnet", "start", "--node", "node0", "--dir", tn]);
+      expect(running.status).toBe(1);
+      expect(running.stderr).toMatch(/node0 of the testnet .* is running/);
+      const before = Math.max(...(await testnetStatus(tn)).map((n) => n.height ?? 0));
+      const restarted = json(["testnet", "start", "--node", "node1"]).nodes as Array<{ name: string }>;
+      expect(restarted.map((n) => n.name)).toEqual(["node1"]);
+      const resumed = (nodes: NodeStatus[]) => nodes.every((n) => n.up && (n.height ?? 0) > before);
+      const until = Date.now() + 60_000;
+      while (!resumed(await testnetStatus(tn)) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 200));
+      expect(resumed(await testnetStatus(tn))).toBe(true);
     } finally {
       expect(json(["testnet", "stop"]).stopped).toBe(4);
     }

@@ -35,8 +35,8 @@ benchmark suite, when models/caries/benchmark.json exists) is registered, the re
   run: async ({ values }) => initHomeWithKeyring(homeOf(values), values),
 };
 
-/** `btt init`, also run by `btt start --init-if-missing`. */
-export async function initHomeWithKeyring(home: string, values: ParsedValues): Promise<void> {
+/** The passphrase a new dev keyring is sealed with: $BTT_KEYRING_PASSPHRASE when set, else the dev one. */
+export function initPassphrase(): string {
   const fromEnv = process.env[PASSPHRASE_ENV];
   const passphrase = fromEnv ? fromEnv : DEV_PASSPHRASE;
   if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
@@ -45,6 +45,13 @@ export async function initHomeWithKeyring(home: string, values: ParsedValues): P
       `${PASSPHRASE_ENV} needs at least ${MIN_PASSPHRASE_LENGTH} characters`,
     );
   }
+  return passphrase;
+}
+
+/** `btt init`, also run by `btt start --init-if-missing`. */
+export async function initHomeWithKeyring(home: string, values: ParsedValues): Promise<void> {
+  const fromEnv = process.env[PASSPHRASE_ENV];
+  const passphrase = initPassphrase();
   const chainId = (values["chain-id"] as string | undefined) ?? "btt-dev-1";
   const { initHome } = await import("@btt/node");
   const { genesis, keys } = initHome(home, {

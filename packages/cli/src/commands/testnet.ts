@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BttError } from "@btt/core";
-import { emit, homeOf } from "../context.ts";
+import type { TestnetManifest } from "@btt/abci";
+import { BttError, fromHex } from "@btt/core";
+import { emit, homeOf, keyringOf } from "../context.ts";
 import type { Command, ParsedValues } from "../router.ts";
+import { DEMO_ACCOUNTS, initPassphrase } from "./init.ts";
 
 const DIR_OPTION = {
   dir: {
@@ -10,6 +13,20 @@ const DIR_OPTION = {
     description: "the testnet's directory (default: <home>/testnet)",
   },
 } as const;
+
+const NODE_OPTION = {
+  node: {
+    type: "string",
+    value: "<names>",
+    description: "only these nodes, comma-separated (node0, node1, …; default: every node)",
+  },
+} as const;
+
+const nodesOf = (values: ParsedValues): string[] =>
+  ((values.node as string | undefined) ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
 
 const dirOf = (values: ParsedValues): string =>
   (values.dir as string | undefined) ?? join(homeOf(values), "testnet");
@@ -61,6 +78,7 @@ const initCommand: Command = {
       cometbft: requireCometbft(),
       timeoutCommit: (values["block-time"] as string | undefined) ?? "1s",
     });
+    await sealTestnetKeys(manifest);
     emit(values, { dir, ...manifest }, [
       `Testnet ${manifest.chain_id} with ${manifest.nodes.length} validators in ${dir}`,
       ...manifest.nodes.map(
@@ -72,16 +90,33 @@ const initCommand: Command = {
   },
 };
 
+/**
+ * The demo keys (node0) and each node's operator key go into that node's keyring, so
+ * `btt tx … --home <dir>/node<i>` signs with them as on a `btt init` home.
+ */
+async function sealTestnetKeys(manifest: TestnetManifest): Promise<void> {
+  const passphrase = initPassphrase();
+  for (const [i, n] of manifest.nodes.entries()) {
+    const keyring = keyringOf(n.home);
+    for (const name of i === 0 ? [...DEMO_ACCOUNTS, "operator"] : ["operator"]) {
+      const { seed } = JSON.parse(readFileSync(join(n.home, "keys", `${name}.json`), "utf8")) as {
+        seed: string;
+      };
+      await keyring.add(name, "ed25519", { seed: fromHex(seed) }, passphrase);
+    }
+  }
+}
+
 const startCommand: Command = {
   name: "start",
-  summary: "start every node of the testnet in the background (logs in node<i>/btt.log, cometbft.log)",
-  options: DIR_OPTION,
+  summary: "start the testnet's nodes in the background (logs in node<i>/btt.log, cometbft.log)",
+  options: { ...DIR_OPTION, ...NODE_OPTION },
   run: async ({ values }) => {
     const { requireCometbft, startTestnet } = await import("@btt/abci");
     const dir = dirOf(values);
     // This same `btt`, as it was started (node, its loader flags, the entry script).
     const btt = [process.execPath, ...process.execArgv, process.argv[1]!, "abci"];
-    const running = await startTestnet(dir, btt, requireCometbft());
+    const running = await startTestnet(dir, btt, requireCometbft(), nodesOf(values));
     emit(values, { dir, nodes: running }, [
       `Started ${running.length} nodes in ${dir}`,
       ...running.map((n) => `  ${n.name}  btt pid ${n.btt}  cometbft pid ${n.cometbft}`),
@@ -91,12 +126,12 @@ const startCommand: Command = {
 
 const stopCommand: Command = {
   name: "stop",
-  summary: "stop every node of the testnet (CometBFT first, then BTT)",
-  options: DIR_OPTION,
+  summary: "stop the testnet's nodes (CometBFT first, then BTT); --node stops one validator",
+  options: { ...DIR_OPTION, ...NODE_OPTION },
   run: async ({ values }) => {
     const { stopTestnet } = await import("@btt/abci");
     const dir = dirOf(values);
-    const stopped = await stopTestnet(dir);
+    const stopped = await stopTestnet(dir, undefined, nodesOf(values));
     emit(values, { dir, stopped }, `Stopped ${stopped} processes in ${dir}`);
   },
 };
