@@ -21,6 +21,7 @@ import { aiRoutes } from "./routes/ai.ts";
 import { blobRoutes } from "./routes/blobs.ts";
 import { blockRoutes } from "./routes/blocks.ts";
 import { chainRoutes } from "./routes/chain.ts";
+import { disclosureRoutes } from "./routes/disclosures.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { privacyRoutes } from "./routes/privacy.ts";
@@ -160,6 +161,7 @@ export async function createApiServer(
         { name: "compliance", description: "Jurisdiction rules: data residency, investor eligibility" },
         { name: "ai", description: "AI diagnostics: radiograph in, FHIR DiagnosticReport out" },
         { name: "blobs", description: "Encrypted blobs: upload by SHA-256, signed and audited fetch" },
+        { name: "records", description: "Record commitments: selective disclosures checked against them" },
         { name: "ops", description: "Health, readiness, metrics" },
       ],
     },
@@ -183,6 +185,7 @@ export async function createApiServer(
       await eventRoutes(v1, ctx);
       await privacyRoutes(v1, ctx);
       await blobRoutes(v1, ctx);
+      await disclosureRoutes(v1, ctx);
       await aiRoutes(v1, ctx);
       await wsRoutes(v1, ctx);
     },

@@ -28,6 +28,8 @@ beforeAll(async () => {
   a = chain.init.accounts as typeof a;
   await json("tx", "identity", "issue", "alice", a.bob, "patient", "DE", "--expires", "2090-01-01");
   await json("tx", "identity", "issue", "alice", a.carol, "clinic_licence", "DE", "--expires", "2090-01-01");
+  // The view-key rule names alice; she reads payments only while she holds a regulator credential.
+  await json("tx", "identity", "issue", "alice", a.alice, "regulator", "DE", "--expires", "2090-01-01");
   for (const k of ["alice", "bob", "carol"]) await json("tx", "records", "set-key", k);
   await json("keys", "add", "dave");
 });
@@ -144,5 +146,53 @@ describe("btt records commit-fields / disclose / verify-disclosure", () => {
     expect(r.err).toMatch(
       /^btt: disclosure of .* does not verify: the fields and proof do not rebuild the root$/,
     );
+  });
+
+  it("POST /v1/disclosures/verify checks a disclosure against the committed root", async () => {
+    const verify = async (body: unknown) => {
+      const res = await fetch(`${chain.api.url}/v1/disclosures/verify`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const disclosure = JSON.parse(readFileSync(disclosureFile, "utf8"));
+    const ok = await verify({ disclosure });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({
+      verified: true,
+      record_id: id,
+      fields: { diagnosis: FIELDS.diagnosis, tooth: "36" },
+      leaf_count: 4,
+    });
+    const tampered = structuredClone(disclosure);
+    tampered.disclosed[0].value = "K02.0";
+    const bad = await verify({ disclosure: tampered });
+    expect(bad.status).toBe(200);
+    expect(bad.body).toMatchObject({
+      verified: false,
+      reason: "the fields and proof do not rebuild the root",
+    });
+    expect(bad.body.fields).toBeUndefined();
+    // Checked against another record's root, it fails; a record that does not exist is a 404;
+    // a malformed disclosure is refused naming the field.
+    const { id: other } = await json(
+      "records",
+      "put",
+      "bob",
+      join(chain.dir, "report.txt"),
+      "--class",
+      "diagnosis",
+      "--jurisdiction",
+      "DE",
+    );
+    expect((await verify({ record_id: other, disclosure })).status).toBe(404);
+    expect((await verify({ record_id: "no-such-record", disclosure })).body).toMatchObject({
+      code: "NOT_FOUND",
+    });
+    const malformed = await verify({ disclosure: { ...disclosure, proof: ["zz"] } });
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(malformed.body)).toMatch(/proof/);
   });
 });

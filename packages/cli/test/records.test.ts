@@ -86,6 +86,25 @@ describe("btt records", () => {
     expect(Buffer.compare(readFileSync(out), plaintext)).toBe(0);
   });
 
+  it("shares a record's key with one more account, and takes it back", async () => {
+    const own = await json("records", "put", "bob", file, "--class", "imaging", "--jurisdiction", "DE");
+    const out = join(chain.dir, "shared.bin");
+    // carol's consent lets the gateway serve her, but no key is wrapped for her yet.
+    const before = await cli("records", "get", "carol", own.id, "--out", out);
+    expect(before.status).toBe(1);
+    expect(before.err).toMatch(/no key wrapped for/);
+    const notOwner = await cli("records", "share", "carol", own.id, a.alice);
+    expect(notOwner.status).toBe(1);
+    expect(notOwner.err).toMatch(/belongs to/);
+    expect(await json("records", "share", "bob", own.id, a.carol)).toMatchObject({ recipient: a.carol });
+    await json("records", "get", "carol", own.id, "--out", out);
+    expect(Buffer.compare(readFileSync(out), plaintext)).toBe(0);
+    expect(await json("records", "unshare", "bob", own.id, a.carol)).toMatchObject({ removed: a.carol });
+    const after = await cli("records", "get", "carol", own.id, "--out", join(chain.dir, "after.bin"));
+    expect(after.status).toBe(1);
+    expect(after.err).toMatch(/no key wrapped for/);
+  });
+
   it("refuses a stranger with the gateway's reason and writes nothing", async () => {
     const out = join(chain.dir, "stranger.bin");
     const r = await cli("records", "get", "alice", id, "--out", out, "--purpose", "research");
@@ -98,6 +117,7 @@ describe("btt records", () => {
   });
 
   it("puts nothing on chain the residency rules refuse", async () => {
+    const held = (await json("query", "records", "list", a.bob)).records.length;
     const r = await cli(
       "records",
       "put",
@@ -112,7 +132,7 @@ describe("btt records", () => {
     );
     expect(r.status).toBe(1);
     expect(r.err).toMatch(/^btt: .*imaging data of DE may not be stored in CN/);
-    expect((await json("query", "records", "list", a.bob)).records).toHaveLength(1);
+    expect((await json("query", "records", "list", a.bob)).records).toHaveLength(held);
   });
 
   it("fails in one line on bad input", async () => {

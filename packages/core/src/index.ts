@@ -1,6 +1,7 @@
 export * from "./address.ts";
 export * from "./amount.ts";
 export * from "./block-hash.ts";
+export * from "./disclosure.ts";
 export * from "./errors.ts";
 export * from "./gen/btt/ai/v1/ai_pb.ts";
 export * from "./gen/btt/bank/v1/bank_pb.ts";

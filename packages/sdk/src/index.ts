@@ -2,13 +2,24 @@
 export {
   ADDRESS_PREFIX,
   BttError,
+  commitFields,
+  DISCLOSURE_VERSION,
+  type Disclosure,
   decodeAddress,
+  disclosedFields,
+  disclosureProblem,
   encodeAddress,
+  type FieldCommitment,
   isAddress,
+  leafHash,
+  MAX_DISCLOSURE_FIELDS,
   type Msg,
   type PublicKey,
+  presentFields,
+  type SaltedField,
   type Signer,
   type Tx,
+  verifyDisclosure,
 } from "@btt/core";
 export {
   type AmountInput,
@@ -60,19 +71,6 @@ export {
   taskIdOf,
   type Urgency,
 } from "./compute.ts";
-export {
-  commitFields,
-  DISCLOSURE_VERSION,
-  type Disclosure,
-  disclosedFields,
-  disclosureProblem,
-  type FieldCommitment,
-  leafHash,
-  MAX_DISCLOSURE_FIELDS,
-  presentFields,
-  type SaltedField,
-  verifyDisclosure,
-} from "./disclosure.ts";
 export { BttApiError, ProofError, type ProofFailure, TimeoutError, TxFailedError } from "./errors.ts";
 export {
   BTT_COIN_TYPE,
@@ -111,6 +109,7 @@ export {
   openRecord,
   RECORDS_MESSAGE_SCHEMAS,
   records,
+  rewrapContentKey,
   sealRecord,
   signedRequestHeaders,
   unwrapContentKey,

@@ -151,6 +151,23 @@ export function openRecord(
   return decryptBlob(blob, unwrapContentKey(mine, keys));
 }
 
+/**
+ * Shares a record with one more account: opens the content key wrapped for `holder` (the owner,
+ * or anyone the record already names) and wraps it for `recipient`'s published key. The blob is
+ * not touched; the result goes into records.addRecipient.
+ */
+export function rewrapContentKey(
+  wrappedKeys: readonly WrappedKey[],
+  holder: string,
+  holderKeys: EncryptionKeyPair,
+  recipient: string,
+  recipientKey: Uint8Array,
+): WrappedKey {
+  const mine = wrappedKeys.find((w) => w.recipient === holder);
+  if (!mine) throw new BttError("NOT_FOUND", `the record has no key wrapped for ${holder}`);
+  return wrapContentKey(unwrapContentKey(mine, holderKeys), recipient, recipientKey);
+}
+
 /** A record's wrapped keys from the API's JSON (hex fields). */
 export function wrappedKeysFromJson(list: ReadonlyArray<Record<string, string>>): WrappedKey[] {
   const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (b) => Number.parseInt(b, 16));

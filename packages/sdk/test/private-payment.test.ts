@@ -39,7 +39,7 @@ const DETAILS = {
   diagnosis: ["K02.1"],
 };
 
-function chain() {
+function chain({ regulatorCredential = true } = {}) {
   const identity = createIdentityModule();
   const compliance = createComplianceModule();
   const bank = createBankModule();
@@ -60,7 +60,11 @@ function chain() {
       ...identity.genesis.defaultGenesis(),
       params: {
         ...(identity.genesis.defaultGenesis() as { params: Record<string, unknown> }).params,
-        authorities: { patient: [AUTHORITY.address], clinic_licence: [AUTHORITY.address] },
+        authorities: {
+          patient: [AUTHORITY.address],
+          clinic_licence: [AUTHORITY.address],
+          regulator: [AUTHORITY.address],
+        },
       },
     }),
   );
@@ -101,6 +105,7 @@ function chain() {
       } as never);
   issue(PATIENT.address, "patient", "DE");
   issue(CLINIC.address, "clinic_licence", "DE");
+  if (regulatorCredential) issue(REGULATOR.address, "regulator", "DE");
   return { kv, bank: bank.keeper as BankKeeper, records, run, events };
 }
 
@@ -199,6 +204,26 @@ describe("private payment between a patient and a clinic", () => {
     expect(refusal(() => c.run(PATIENT.address, build([PATIENT, REGULATOR]).msg))).toMatchObject({
       details: { code: "MISSING_PARTY_KEY", missing: [CLINIC.address] },
     });
+  });
+
+  test("a view_keys account without a valid regulator credential is not required, and is reported", () => {
+    const c = chain({ regulatorCredential: false });
+    c.run(PATIENT.address, build([PATIENT, CLINIC]).msg);
+    expect(c.bank.balance(c.kv, CLINIC.address, "ubtt")).toBe(120_000n);
+    const viewers = c.records.queries
+      .find((q) => q.name === "private_payment_viewers")!
+      .handle({ kv: c.kv, timeMs: 1_000_000n } as never, { from: PATIENT.address, to: CLINIC.address });
+    expect(viewers).toMatchObject({ regulators: [], uncredentialed: [REGULATOR.address] });
+    // With the credential, the same rule requires it.
+    const credentialed = chain();
+    expect(
+      credentialed.records.queries
+        .find((q) => q.name === "private_payment_viewers")!
+        .handle({ kv: credentialed.kv, timeMs: 1_000_000n } as never, {
+          from: PATIENT.address,
+          to: CLINIC.address,
+        }),
+    ).toMatchObject({ regulators: [REGULATOR.address], uncredentialed: [] });
   });
 
   test("the regulators follow the parties' jurisdictions: none is required between uncredentialed accounts", () => {

@@ -10,6 +10,7 @@ import {
   encryptionKeyFromSeed,
   openRecord,
   records,
+  rewrapContentKey,
   sealRecord,
   signedRequestHeaders,
   wrappedKeysFromJson,
@@ -312,6 +313,70 @@ const getCommand: Command = {
   },
 };
 
+const shareCommand: Command = {
+  name: "share",
+  summary: "give one more account the record's key (wrapped for its published key); the blob stays as is",
+  details:
+    "Opens the content key wrapped for you (the owner) and wraps it for <address>, which must have\n" +
+    "run btt tx records set-key. The gateway still serves the blob only to the owner or to whom the\n" +
+    "owner's consent allows; sharing the key is what lets that account decrypt it.",
+  args: [
+    { name: "key-name", description: "the owner's key in the keyring" },
+    { name: "record-id", description: "the record's id" },
+    { name: "address", description: "the account to share with" },
+  ],
+  options: { ...NODE_OPTION },
+  run: async ({ args, values }) => {
+    const [name, id, address] = args as [string, string, string];
+    checkKeyName(name);
+    decodeAddress(address, "address");
+    await withNode(nodeUrlOf(values), async (client) => {
+      const record = await recordOf(client, id);
+      const { signer, seed } = await unlockKey(values, name);
+      if (record.owner !== signer.address)
+        throw new BttError("UNAUTHORIZED", `record ${id} belongs to ${record.owner}, not ${signer.address}`);
+      const wrapped = rewrapContentKey(
+        wrappedKeysFromJson(record.wrapped_keys),
+        signer.address,
+        encryptionKeyFromSeed(seed),
+        address,
+        await publishedKey(client, address),
+      );
+      const result = await client.signAndSubmit(signer, [records.addRecipient(id, wrapped)], { wait: true });
+      emit(values, { id, recipient: address, hash: result.hash, height: result.height }, [
+        `Shared ${id} with ${address}`,
+        WAIT_LINE(result.hash, result.height),
+      ]);
+    });
+  },
+};
+
+const unshareCommand: Command = {
+  name: "unshare",
+  summary: "remove an account's wrapped key from a record (what it already decrypted, it keeps)",
+  args: [
+    { name: "key-name", description: "the owner's key in the keyring" },
+    { name: "record-id", description: "the record's id" },
+    { name: "address", description: "the account to remove" },
+  ],
+  options: { ...NODE_OPTION },
+  run: async ({ args, values }) => {
+    const [name, id, address] = args as [string, string, string];
+    checkKeyName(name);
+    decodeAddress(address, "address");
+    await withNode(nodeUrlOf(values), async (client) => {
+      const { signer } = await unlockKey(values, name);
+      const result = await client.signAndSubmit(signer, [records.removeRecipient(id, address)], {
+        wait: true,
+      });
+      emit(values, { id, removed: address, hash: result.hash, height: result.height }, [
+        `Removed ${address} from ${id}`,
+        WAIT_LINE(result.hash, result.height),
+      ]);
+    });
+  },
+};
+
 const listCommand: Command = {
   name: "list",
   summary: "an owner's records: id, data class, jurisdiction, recipients",
@@ -342,7 +407,7 @@ const listCommand: Command = {
 export const recordsCommand: Command = {
   name: "records",
   summary: "encrypted records: store a file encrypted, read one back, disclose chosen fields",
-  subcommands: [putCommand, getCommand, ...disclosureCommands],
+  subcommands: [putCommand, getCommand, shareCommand, unshareCommand, ...disclosureCommands],
 };
 
 export const recordsTxCommand: Command = {

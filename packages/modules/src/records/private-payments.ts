@@ -74,11 +74,19 @@ export class PrivatePaymentsKeeper {
     return codes.size === 0 ? ["*"] : [...codes].sort();
   }
 
-  /** The accounts that must find a wrapped key: the two parties and the required regulators. */
+  /**
+   * The accounts that must find a wrapped key: the two parties and the required regulators. A
+   * `view_keys` account counts only while it holds a valid regulator credential: a regulator whose
+   * credential expired or was revoked is not sent new details (it is listed in `uncredentialed`).
+   */
   requiredRecipients(kv: KVStore, sender: string, to: string, atMs: bigint) {
     const jurisdictions = this.partyJurisdictions(kv, [sender, to], atMs);
-    const viewers = this.compliance.requiredViewers(kv, PAYMENT_CLASS, jurisdictions);
-    return { jurisdictions, viewers };
+    const named = this.compliance.requiredViewers(kv, PAYMENT_CLASS, jurisdictions);
+    const isRegulator = (a: string) =>
+      this.identity.validCredentials(kv, a, "regulator", { atMs }).length > 0;
+    const viewers = { ...named, accounts: named.accounts.filter(isRegulator) };
+    const uncredentialed = named.accounts.filter((a) => !isRegulator(a));
+    return { jurisdictions, viewers, uncredentialed };
   }
 
   execute(ctx: TxContext, draft: PrivatePaymentDraft): PrivatePayment {

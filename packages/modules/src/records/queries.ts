@@ -61,8 +61,20 @@ export function recordsQueries(keeper: RecordsKeeper, payments: PrivatePaymentsK
         const to = requiredParam(p, "to");
         addressBytes(from, "from");
         addressBytes(to, "to");
-        const { jurisdictions, viewers } = payments.requiredRecipients(ctx.kv, from, to, ctx.timeMs ?? 0n);
-        return { parties: [from, to], jurisdictions, regulators: viewers.accounts, rules: viewers.rules };
+        const { jurisdictions, viewers, uncredentialed } = payments.requiredRecipients(
+          ctx.kv,
+          from,
+          to,
+          ctx.timeMs ?? 0n,
+        );
+        return {
+          parties: [from, to],
+          jurisdictions,
+          regulators: viewers.accounts,
+          rules: viewers.rules,
+          // Named by view_keys but holding no valid regulator credential: not sent the details.
+          uncredentialed,
+        };
       },
     },
     {

@@ -11,7 +11,7 @@ import {
   disclosureProblem,
   presentFields,
   verifyDisclosure,
-} from "../src/disclosure.ts";
+} from "./disclosure.ts";
 
 // Values carry a random marker so "the disclosure does not contain a hidden value" cannot pass or
 // fail by accident (a one-letter value would be a substring of anything).

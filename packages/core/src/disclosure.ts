@@ -13,9 +13,10 @@
 // so two different field lists cannot share a tree); the count in the root pins the tree's shape.
 // The random salt is what keeps a hidden low-entropy value ("HIV: negative") from being guessed
 // by hashing candidates against a sibling hash.
-import { BttError } from "@btt/core";
+
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, randomBytes } from "@noble/hashes/utils.js";
+import { BttError } from "./errors.ts";
 
 const utf8 = new TextEncoder();
 const LEAF_DOMAIN = utf8.encode("btt/disclosure/leaf/v1\0");
