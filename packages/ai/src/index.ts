@@ -1,3 +1,4 @@
+export * from "./analyzers.ts";
 export * from "./benchmark-input.ts";
 export * from "./canonical.ts";
 export * from "./caries.ts";

@@ -1,12 +1,20 @@
 // POST /v1/ai/analyze on a real server: generated radiographs in, DiagnosticReports out; files
 // that are not images, truncated DICOM and oversized bodies get clear errors, and the server
 // keeps answering.
-import { CARIES_CARD, generateBitewing, readCard, TransferSyntax, writeDicom } from "@btt/ai";
+import {
+  ANALYZERS,
+  CARIES_CARD,
+  generateBitewing,
+  perioBenchmarkInput,
+  readCard,
+  TransferSyntax,
+  writeDicom,
+} from "@btt/ai";
 import { aiMsg } from "@btt/modules";
 import { BttClient, identity } from "@btt/sdk";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AI_MAX_UPLOAD_BYTES } from "../src/routes/ai.ts";
+import { AI_MAX_UPLOAD_BYTES, AI_MODULES } from "../src/routes/ai.ts";
 import { type Json, startTestApi, type TestApi } from "./helpers.ts";
 
 const synth = generateBitewing(4242, { lesions: 3, side: "R" });
@@ -116,6 +124,23 @@ describe("POST /v1/ai/analyze", () => {
     expect(form.contentType).toBe("image/png");
     const meta = await sharp(Buffer.from(form.data, "base64")).metadata();
     expect([meta.width, meta.height]).toEqual([synth.image.width, synth.image.height]);
+  });
+
+  it("serves every diagnostic module by ?module=, each with its own pinned model", async () => {
+    expect([...AI_MODULES].sort()).toEqual(Object.keys(ANALYZERS).sort());
+    const { status, body } = await post(
+      await perioBenchmarkInput(7),
+      "application/dicom",
+      "?module=periodontal&overlay=true",
+    );
+    expect(status).toBe(200);
+    const device = body.contained.find((r: Json) => r.resourceType === "Device");
+    expect(JSON.stringify(device)).toContain("btt.dental.periodontal");
+    expect(body.contained.filter((r: Json) => r.resourceType === "Observation").length).toBeGreaterThan(1);
+    expect(body.presentedForm[0].contentType).toBe("image/png");
+    const unknown = await post(await perioBenchmarkInput(7), "application/dicom", "?module=astrology");
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toMatch(/module/);
   });
 
   it("refuses bad input with a clear error and keeps serving", async () => {

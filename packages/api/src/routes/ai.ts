@@ -1,5 +1,6 @@
 // POST /v1/ai/analyze: radiograph bytes (DICOM, PNG, JPEG) in, FHIR R4 DiagnosticReport out.
 // The model is opened once per server, on first use, and verified against its pinned SHA-256.
+import { BttError } from "@btt/core";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { errorResponses } from "../schemas.ts";
@@ -10,8 +11,17 @@ export const AI_MAX_UPLOAD_BYTES = 48 * 1024 * 1024;
 
 const IMAGE_TYPES = ["application/dicom", "image/png", "image/jpeg"] as const;
 
+/** The diagnostic modules served (the keys of @btt/ai's ANALYZERS; the ai route test checks they agree). */
+export const AI_MODULES = ["caries", "periodontal"] as const;
+
 const AnalyzeQuery = Type.Object(
   {
+    module: Type.Optional(
+      Type.Union(
+        AI_MODULES.map((m) => Type.Literal(m)),
+        { description: "the diagnostic module (default caries)" },
+      ),
+    ),
     side: Type.Optional(
       Type.Union([Type.Literal("R"), Type.Literal("L")], {
         description: "bitewing side when the file does not say (DICOM Image Laterality)",
@@ -35,19 +45,27 @@ const DiagnosticReport = Type.Object(
   },
 );
 
-type Pipeline = import("@btt/ai").CariesPipeline;
+type Analyzer = import("@btt/ai").Analyzer;
 
 export async function aiRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  let opening: Promise<Pipeline> | undefined;
-  const pipeline = () => {
-    opening ??= import("@btt/ai").then((ai) => ai.CariesPipeline.open());
-    opening.catch(() => {
-      opening = undefined; // a failed load (e.g. hash mismatch) is retried by the next request
-    });
-    return opening;
+  // One pipeline per module, opened on its first request and verified against its pinned SHA-256.
+  const opening = new Map<string, Promise<Analyzer>>();
+  const analyzer = (module: string) => {
+    let p = opening.get(module);
+    if (!p) {
+      p = import("@btt/ai").then((ai) => {
+        const open = ai.ANALYZERS[module];
+        if (!open) throw new BttError("INVALID_REQUEST", `no diagnostic module "${module}"`, { module });
+        return open();
+      });
+      // A failed load (e.g. hash mismatch) is retried by the next request.
+      p.catch(() => opening.delete(module));
+      opening.set(module, p);
+    }
+    return p;
   };
   app.addHook("onClose", async () => {
-    if (opening) await (await opening.catch(() => undefined))?.close();
+    for (const p of opening.values()) await (await p.catch(() => undefined))?.close();
   });
 
   // Own scope: the image content types are parsed here only (octet-stream is the tx route's).
@@ -61,7 +79,7 @@ export async function aiRoutes(app: FastifyInstance, ctx: ApiContext): Promise<v
         bodyLimit: AI_MAX_UPLOAD_BYTES,
         schema: {
           tags: ["ai"],
-          summary: "Analyze a radiograph (caries, bitewing)",
+          summary: "Analyze a radiograph with a diagnostic module (caries by default)",
           description:
             "Body: the file's bytes as application/dicom, image/png, image/jpeg or application/octet-stream " +
             `(at most ${AI_MAX_UPLOAD_BYTES} bytes, 32..8192 px a side). 200 → DiagnosticReport. ` +
@@ -82,22 +100,20 @@ export async function aiRoutes(app: FastifyInstance, ctx: ApiContext): Promise<v
       },
       async (request) => {
         const q = request.query;
+        const module = q.module ?? "caries";
         const bytes = new Uint8Array(request.body.buffer, request.body.byteOffset, request.body.byteLength);
-        const p = await pipeline();
+        const a = await analyzer(module);
         const ai = await import("@btt/ai");
         // α, β (ppm) and the clinicians' counts for this model version, from this node's state.
-        const card = p.model.card;
+        const card = a.model.card;
         const terms = ai.termsFromChain(
           ctx.node.query("ai", "params", {}),
           ctx.node.query("ai", "consensus", { model_id: card.id, version: card.version }),
-          "caries",
+          module,
         );
-        const res = await p.analyze(bytes, { ...(q.side ? { side: q.side } : {}), ...terms });
+        const res = await a.analyze(bytes, { ...(q.side ? { side: q.side } : {}), ...terms });
         if (!q.overlay) return res.report;
-        const png = await ai.renderOverlay(
-          res.display,
-          res.findings.map((f) => ({ box: f.box, tooth: f.tooth, label: f.severity })),
-        );
+        const png = Buffer.from(await res.overlay());
         return {
           ...res.report,
           presentedForm: [{ contentType: "image/png", title: "overlay", data: png.toString("base64") }],
