@@ -41,6 +41,10 @@ const { values } = parseArgs({
     batch: { type: "string", default: "25" },
     /** CometBFT's tx indexer: "kv" (its default, what `btt testnet init` leaves) or "null". */
     indexer: { type: "string", default: "kv" },
+    /** CometBFT's mempool.recheck: re-run CheckTx on every pending tx after each block. */
+    recheck: { type: "string", default: "true" },
+    /** CometBFT's mempool.broadcast: gossip txs to peers (off: a tx waits for its node's turn to propose). */
+    broadcast: { type: "string", default: "true" },
     /** Write each app's CPU profile (node --cpu-prof) to this directory when it stops. */
     "cpu-prof": { type: "string" },
     /** Keep the testnet directory (logs) instead of deleting it. */
@@ -90,6 +94,8 @@ function sizeMempools(manifest: TestnetManifest): void {
     t = setToml(t, "mempool", "cache_size", String(Math.max(10_000, TOTAL)));
     t = setToml(t, "rpc", "max_request_batch_size", String(BATCH));
     t = setToml(t, "tx_index", "indexer", JSON.stringify(values.indexer));
+    t = setToml(t, "mempool", "recheck", values.recheck === "false" ? "false" : "true");
+    t = setToml(t, "mempool", "broadcast", values.broadcast === "false" ? "false" : "true");
     t = setToml(t, "", "log_level", JSON.stringify("main:info,state:info,*:error"));
     writeFileSync(path, t);
     const configPath = homePaths(n.home).config;

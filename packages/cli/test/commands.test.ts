@@ -149,6 +149,19 @@ describe("btt tx and query", () => {
     }
   });
 
+  it("the dev validator is a staking validator that signs every block", async () => {
+    const { validators } = await json("query", "staking", "validators");
+    expect(validators).toHaveLength(1);
+    expect(validators[0]).toMatchObject({
+      operator: chain.init.validator,
+      tokens: "100000000000",
+      description: { moniker: "dev-validator" },
+      jailed: false,
+    });
+    const [score] = (await json("query", "staking", "scores")).scores;
+    expect(score).toMatchObject({ operator: chain.init.validator, h_ppm: "1000000", s_ppm: "1000000" });
+  });
+
   it("status comes from the node, else from the home directory", async () => {
     const live = await json("status");
     expect(live).toMatchObject({ source: chain.api.url, chain_id: "btt-dev-1" });

@@ -36,7 +36,7 @@ export interface CliChain {
   driver: SoloDriver;
   api: RunningApi;
   /** What `btt init --json` printed. */
-  init: { accounts: Record<string, string>; dev_passphrase: string | null };
+  init: { accounts: Record<string, string>; validator: string; dev_passphrase: string | null };
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
-// `btt tx staking …` and `btt query staking …` in-process against a real node and API. The dev
-// chain has no staking validator, so bob becomes one (a random consensus key); alice delegates to
+// `btt tx staking …` and `btt query staking …` in-process against a real node and API. The chain
+// starts with no staking validator (the dev validator's is taken out), so bob becomes one (a random consensus key); alice delegates to
 // him, reads it back, takes part back and moves some to carol's validator; carol, once a
 // regulator, rates bob. The refusals come before anything is signed, in one line each.
 import { randomBytes } from "node:crypto";
@@ -12,7 +12,15 @@ let a: Record<"alice" | "bob" | "carol", string>;
 const bobKey = randomBytes(32).toString("hex");
 
 beforeAll(async () => {
-  chain = await startCliChain({ prefix: "btt-cli-staking-", passphrase: PASSPHRASE, blockIntervalMs: 50 });
+  chain = await startCliChain({
+    prefix: "btt-cli-staking-",
+    passphrase: PASSPHRASE,
+    blockIntervalMs: 50,
+    // `btt init` makes the dev validator a staking validator; these tests start from none.
+    editGenesis: (g) => {
+      delete g.app_state.staking;
+    },
+  });
   a = chain.init.accounts as typeof a;
 });
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { addressOf, BttError, PublicKeySchema, type Signer, validatePublicKey } from "@btt/core";
+import { addressOf, BttError, PublicKeySchema, type Signer, toHex, validatePublicKey } from "@btt/core";
 import {
   BTT_DENOM,
   CREDENTIAL_TYPES,
@@ -7,6 +7,7 @@ import {
   DEFAULT_AUTH_PARAMS,
   DEFAULT_COMPUTE_PARAMS,
   DEFAULT_IDENTITY_PARAMS,
+  DEFAULT_STAKING_PARAMS,
   JsonFields,
   REWARD_POOL,
 } from "@btt/modules";
@@ -97,7 +98,15 @@ export interface DevGenesisOptions {
   aiModels?: unknown[];
   /** The compute network: parameters over DEFAULT_COMPUTE_PARAMS, and a funded reward pool. */
   compute?: DevComputeOptions;
+  /**
+   * The dev validator's self-delegation in the staking module (its account is funded with twice
+   * this); 0 (the default) leaves staking without validators. `btt init` gives DEV_VALIDATOR_STAKE_UBTT.
+   */
+  validatorStakeUbtt?: bigint;
 }
+
+/** 100,000 BTT: the dev validator's self-delegation, so staking queries and delegations work on a dev chain. */
+export const DEV_VALIDATOR_STAKE_UBTT = 100_000_000_000n;
 
 export interface DevComputeOptions {
   /** The capability benchmark suite (compute params' `benchmark`, JSON); default none: nodes start active. */
@@ -125,7 +134,11 @@ export function createDevGenesis(opts: DevGenesisOptions): GenesisDoc {
     expires_at_ms: (issuedAtMs + DEV_CREDENTIAL_MS).toString(),
     issuer: authorities[0]!,
   }));
-  const balances = opts.funded.map(({ signer, ubtt }) => ({
+  // The solo validator is a staking validator too: it signs every block (H = 1), its consensus
+  // key is its account key, and its operator is that same account.
+  const stake = opts.validatorStakeUbtt ?? 0n;
+  const funded = stake > 0n ? [...opts.funded, { signer: opts.validator, ubtt: 2n * stake }] : opts.funded;
+  const balances = funded.map(({ signer, ubtt }) => ({
     address: signer.address,
     coins: [{ denom: "ubtt", amount: ubtt.toString() }],
   }));
@@ -145,7 +158,7 @@ export function createDevGenesis(opts: DevGenesisOptions): GenesisDoc {
     app_state: {
       auth: {
         params: DEFAULT_AUTH_PARAMS,
-        accounts: opts.funded.map(({ signer }) => ({
+        accounts: funded.map(({ signer }) => ({
           address: signer.address,
           public_key: toJson(PublicKeySchema, signer.publicKey),
         })),
@@ -164,6 +177,25 @@ export function createDevGenesis(opts: DevGenesisOptions): GenesisDoc {
         denoms: [{ ...BTT_DENOM, minters: opts.minters ?? [] }],
         balances,
       },
+      ...(stake > 0n
+        ? {
+            staking: {
+              params: DEFAULT_STAKING_PARAMS,
+              validators: [
+                {
+                  operator: opts.validator.address,
+                  consensus_pubkey: toHex(opts.validator.publicKey.key.value as Uint8Array),
+                  moniker: "dev-validator",
+                  commission_rate_ppm: 100_000,
+                  commission_max_rate_ppm: 200_000,
+                  commission_max_change_ppm: 10_000,
+                  self_delegation: stake.toString(),
+                  jailed: false,
+                },
+              ],
+            },
+          }
+        : {}),
       ...(opts.aiModels ? { ai: { models: opts.aiModels } } : {}),
       ...(opts.compute ? { compute: { params: devComputeParams(opts.compute) } } : {}),
     },

@@ -86,6 +86,8 @@ export interface InitOptions {
    * at genesis, not added to the keyring.
    */
   machineAccounts?: Array<{ name: string; ubtt: bigint }>;
+  /** The dev validator's staking self-delegation (see DevGenesisOptions.validatorStakeUbtt). */
+  validatorStakeUbtt?: bigint;
   /** The rest of the dev genesis (credentials, models, compute), given every account's address by name. */
   devGenesis?: (
     addresses: Record<string, string>,
@@ -122,6 +124,7 @@ export function initHome(
       ...opts.demoAccounts.map((name) => ({ signer: keys[name]!, ubtt: opts.demoBalanceUbtt })),
       ...machines.map((m) => ({ signer: keys[m.name]!, ubtt: m.ubtt })),
     ],
+    ...(opts.validatorStakeUbtt !== undefined ? { validatorStakeUbtt: opts.validatorStakeUbtt } : {}),
     ...opts.devGenesis?.(
       Object.fromEntries(Object.entries(keys).map(([name, k]) => [name, k.address])),
       genesisTime,

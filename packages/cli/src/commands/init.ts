@@ -53,11 +53,12 @@ export async function initHomeWithKeyring(home: string, values: ParsedValues): P
   const fromEnv = process.env[PASSPHRASE_ENV];
   const passphrase = initPassphrase();
   const chainId = (values["chain-id"] as string | undefined) ?? "btt-dev-1";
-  const { initHome } = await import("@btt/node");
+  const { DEV_VALIDATOR_STAKE_UBTT, initHome } = await import("@btt/node");
   const { genesis, keys } = initHome(home, {
     chainId,
     demoAccounts: DEMO_ACCOUNTS,
     demoBalanceUbtt: DEMO_BALANCE_UBTT,
+    validatorStakeUbtt: DEV_VALIDATOR_STAKE_UBTT,
     machineAccounts: [
       { name: WORKER_ACCOUNT, ubtt: WORKER_BALANCE_UBTT },
       { name: GATEWAY_ACCOUNT, ubtt: GATEWAY_BALANCE_UBTT },
