@@ -2,7 +2,23 @@
 // module. Inputs are generated bitewings written as DICOM (explicit VR little endian, 12-bit).
 // Prints one JSON line last: {"modules":{"caries":{images_per_s,p50_ms,p99_ms},"periodontal":{…}},"min_images_per_s"}.
 import { parseArgs } from "node:util";
-import { CariesPipeline, generateBitewing, generatePerio, PerioPipeline, writeDicom } from "@btt/ai";
+import {
+  CariesPipeline,
+  CT_SLICES,
+  EndoPipeline,
+  endoBenchmarkInput,
+  generateBitewing,
+  generateCtSeries,
+  generatePerio,
+  OralPathPipeline,
+  OrthoPipeline,
+  oralPathBenchmarkInput,
+  orthoBenchmarkInput,
+  PerioPipeline,
+  SeriesPipeline,
+  writeCtSeries,
+  writeDicom,
+} from "@btt/ai";
 
 const { values } = parseArgs({ options: { images: { type: "string", default: "60" } } });
 const N = Number(values.images);
@@ -36,6 +52,21 @@ for (let i = 0; i < 12; i++) {
   );
 }
 
+// The endodontic module reads periapical views (its generator, as 12-bit DICOM with Pixel Spacing).
+const endoFiles: Uint8Array[] = [];
+for (let i = 0; i < 12; i++) endoFiles.push(await endoBenchmarkInput(900 + i));
+const oralPathFiles: Uint8Array[] = [];
+for (let i = 0; i < 12; i++) oralPathFiles.push(await oralPathBenchmarkInput(900 + i));
+
+// The orthodontic module reads lateral cephalograms (its generator, as 12-bit DICOM with Pixel Spacing).
+const orthoFiles: Uint8Array[] = [];
+for (let i = 0; i < 12; i++) orthoFiles.push(await orthoBenchmarkInput(900 + i));
+
+// The CT module reads a whole series (one DICOM file per slice, 20 slices): one run is a series,
+// so its images_per_s counts slices and its p50/p99 are per series.
+const ctSeries: Uint8Array[][] = [];
+for (let i = 0; i < 4; i++) ctSeries.push(await writeCtSeries(generateCtSeries(900 + i)));
+
 async function measure(run: (bytes: Uint8Array) => Promise<unknown>, inputs: Uint8Array[] = files) {
   for (let i = 0; i < 3; i++) await run(inputs[i % inputs.length]!); // warm-up
   const times: number[] = [];
@@ -54,12 +85,31 @@ async function measure(run: (bytes: Uint8Array) => Promise<unknown>, inputs: Uin
 
 const caries = await CariesPipeline.open();
 const perio = await PerioPipeline.open();
+const endo = await EndoPipeline.open();
+const oralPath = await OralPathPipeline.open();
+const ortho = await OrthoPipeline.open();
+const ct = await SeriesPipeline.open();
 const modules = {
   caries: await measure((b) => caries.analyze(b)),
   periodontal: await measure((b) => perio.analyze(b), perioFiles),
+  endodontic: await measure((b) => endo.analyze(b), endoFiles),
+  "oral-pathology": await measure((b) => oralPath.analyze(b), oralPathFiles),
+  orthodontic: await measure((b) => ortho.analyze(b), orthoFiles),
+  ct: await measure(
+    (b) => ct.analyze(ctSeries[b[0]!]!),
+    ctSeries.map((_, i) => Uint8Array.of(i)),
+  ).then((m) => ({
+    ...m,
+    images_per_s: Math.round(m.images_per_s * CT_SLICES * 10) / 10,
+    slices_per_series: CT_SLICES,
+  })),
 };
 await caries.close();
 await perio.close();
+await endo.close();
+await oralPath.close();
+await ortho.close();
+await ct.close();
 console.log(
   JSON.stringify({
     providers: caries.model.providers,

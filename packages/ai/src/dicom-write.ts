@@ -36,6 +36,21 @@ export interface DicomSpec {
   pixelSpacingMm?: [number, number];
   /** JPEG quality when transferSyntax is JPEG baseline. */
   jpegQuality?: number;
+  /** Cross-sectional series (CT, MR): the tags that group and order slices. */
+  sopClassUid?: string;
+  studyUid?: string;
+  seriesUid?: string;
+  instanceNumber?: number;
+  /** Position of the first pixel (mm, patient coordinates). */
+  imagePositionPatient?: [number, number, number];
+  /** Row then column direction cosines. */
+  imageOrientationPatient?: [number, number, number, number, number, number];
+  sliceThicknessMm?: number;
+  spacingBetweenSlicesMm?: number;
+  bodyPart?: string;
+  seriesDescription?: string;
+  /** Multi-frame: each frame's position (Per-frame Functional Groups, Plane Position). */
+  framePositions?: [number, number, number][];
 }
 
 function frameBytes(values: ArrayLike<number>, bytesPerSample: number): Uint8Array {
@@ -79,7 +94,8 @@ export async function writeDicom(spec: DicomSpec): Promise<Uint8Array> {
     });
     pixelData = [all.buffer];
   }
-  const sopClass = "1.2.840.10008.5.1.4.1.1.1.3"; // Digital Intra-Oral X-Ray Image Storage - For Presentation
+  // Digital Intra-Oral X-Ray Image Storage - For Presentation, unless the spec names another.
+  const sopClass = spec.sopClassUid ?? "1.2.840.10008.5.1.4.1.1.1.3";
   const instance = dcmjs.data.DicomMetaDictionary.uid();
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
@@ -92,8 +108,8 @@ export async function writeDicom(spec: DicomSpec): Promise<Uint8Array> {
   const ds: Record<string, unknown> = {
     SOPClassUID: sopClass,
     SOPInstanceUID: instance,
-    StudyInstanceUID: dcmjs.data.DicomMetaDictionary.uid(),
-    SeriesInstanceUID: dcmjs.data.DicomMetaDictionary.uid(),
+    StudyInstanceUID: spec.studyUid ?? dcmjs.data.DicomMetaDictionary.uid(),
+    SeriesInstanceUID: spec.seriesUid ?? dcmjs.data.DicomMetaDictionary.uid(),
     Modality: spec.modality ?? "IO",
     Manufacturer: spec.manufacturer ?? "BTT synthetic",
     ManufacturerModelName: spec.model ?? "synth-1",
@@ -119,7 +135,25 @@ export async function writeDicom(spec: DicomSpec): Promise<Uint8Array> {
   if (spec.laterality) ds.ImageLaterality = spec.laterality;
   if (spec.orientation) ds.PatientOrientation = spec.orientation;
   if (spec.pixelSpacingMm) ds.PixelSpacing = spec.pixelSpacingMm.map(String);
+  addSeriesTags(ds, spec);
   const dict = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds);
   return new Uint8Array(dict.write({ fragmentMultiframe: false }));
+}
+
+/** DS values as dcmjs writes them: decimal strings of at most 16 characters. */
+const ds16 = (v: number) => String(Number(v.toPrecision(10)));
+
+function addSeriesTags(ds: Record<string, unknown>, spec: DicomSpec): void {
+  if (spec.instanceNumber !== undefined) ds.InstanceNumber = String(spec.instanceNumber);
+  if (spec.imagePositionPatient) ds.ImagePositionPatient = spec.imagePositionPatient.map(ds16);
+  if (spec.imageOrientationPatient) ds.ImageOrientationPatient = spec.imageOrientationPatient.map(ds16);
+  if (spec.sliceThicknessMm !== undefined) ds.SliceThickness = ds16(spec.sliceThicknessMm);
+  if (spec.spacingBetweenSlicesMm !== undefined) ds.SpacingBetweenSlices = ds16(spec.spacingBetweenSlicesMm);
+  if (spec.bodyPart) ds.BodyPartExamined = spec.bodyPart;
+  if (spec.seriesDescription) ds.SeriesDescription = spec.seriesDescription;
+  if (spec.framePositions)
+    ds.PerFrameFunctionalGroupsSequence = spec.framePositions.map((p) => ({
+      PlanePositionSequence: [{ ImagePositionPatient: p.map(ds16) }],
+    }));
 }

@@ -6,7 +6,7 @@ import type * as JpegJs from "jpeg-js";
 import { imageError } from "./errors.ts";
 import { checkSize, type SizeLimits } from "./limits.ts";
 import { decodeRleFrame } from "./rle.ts";
-import type { Frame, Study } from "./study.ts";
+import type { Frame, SliceGeometry, Study } from "./study.ts";
 
 const require = createRequire(import.meta.url);
 const dicomParser = require("dicom-parser") as typeof DicomParser;
@@ -201,6 +201,50 @@ export function readDicom(bytes: Uint8Array, limits?: Partial<SizeLimits>): Stud
         ? { center: window, width: windowWidth }
         : undefined,
     frames: out,
+    geometry: sliceGeometry(ds, frames, { slope, intercept }),
+  };
+}
+
+function triple(ds: DicomParser.DataSet | undefined, tag: string): [number, number, number] | undefined {
+  if (!ds) return undefined;
+  const v = [0, 1, 2].map((i) => num(ds, tag, i));
+  return v.every((x) => x !== undefined) ? (v as [number, number, number]) : undefined;
+}
+
+/** First item of a sequence element, if the dataset has one. */
+function item(ds: DicomParser.DataSet | undefined, tag: string): DicomParser.DataSet | undefined {
+  return ds?.elements[tag]?.items?.[0]?.dataSet;
+}
+
+/**
+ * Slice position, orientation and spacing. A multi-frame file may give each frame's position in
+ * its Per-frame Functional Groups (5200,9230) → Plane Position (0020,9113); otherwise only the
+ * first frame's position is known from (0020,0032).
+ */
+function sliceGeometry(
+  ds: DicomParser.DataSet,
+  frames: number,
+  rescale: { slope: number; intercept: number },
+): SliceGeometry {
+  const perFrame = ds.elements.x52009230?.items ?? [];
+  const shared = item(ds, "x52009229");
+  const framePositions = Array.from({ length: frames }, (_, f) => {
+    const fromGroup = triple(item(perFrame[f]?.dataSet, "x00209113"), "x00200032");
+    return fromGroup ?? (f === 0 ? triple(ds, "x00200032") : undefined);
+  });
+  const oriSource = ds.elements.x00200037 ? ds : item(shared, "x00209116");
+  const ori = oriSource ? [0, 1, 2, 3, 4, 5].map((i) => num(oriSource, "x00200037", i)) : [];
+  const thickness = num(ds, "x00180050") ?? num(item(shared, "x00289110") ?? ds, "x00180050");
+  return {
+    framePositions,
+    orientation:
+      ori.length === 6 && ori.every((v) => v !== undefined)
+        ? (ori as [number, number, number, number, number, number])
+        : undefined,
+    instanceNumber: ds.intString("x00200013"),
+    sliceThicknessMm: thickness,
+    spacingBetweenSlicesMm: num(ds, "x00180088"),
+    rescale: { ...rescale, type: str(ds, "x00281054") },
   };
 }
 

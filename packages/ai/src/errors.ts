@@ -9,7 +9,12 @@ export type ImageErrorReason =
   | "unsupported_pixel_format"
   | "too_small"
   | "too_large"
-  | "no_pixel_data";
+  | "no_pixel_data"
+  // Series (CT, MR): files from more than one series, or slices that do not stack evenly.
+  | "mixed_series"
+  | "inconsistent_series"
+  // The input does not meet the model's contract (modality, window, size).
+  | "contract";
 
 export function imageError(
   reason: ImageErrorReason,

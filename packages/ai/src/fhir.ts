@@ -8,8 +8,12 @@ export interface ReportFinding {
   code: { system: string; code: string; display: string };
   /** FDI tooth number (ISO 3950). */
   tooth?: number;
+  /** A body site other than a tooth (e.g. from a CT model's card); used when `tooth` is absent. */
+  bodySite?: { system: string; code: string; display: string };
   /** The finding's value, e.g. a severity. */
   value: string;
+  /** A measured value (e.g. an angle in UCUM "deg"): the Observation's valueQuantity instead of `value`'s text. */
+  quantity?: { value: number; unit: string };
   box?: [number, number, number, number];
   /** Measured quantities with their UCUM unit, e.g. bone loss in "%" (components of the Observation). */
   measurements?: { name: string; value: number; unit: string }[];
@@ -30,6 +34,8 @@ export interface ReportInput {
 
 const TOOTH_SYSTEM = "http://terminology.hl7.org/CodeSystem/ex-tooth";
 const MODEL_HASH_SYSTEM = "urn:btt:model-sha256";
+/** The code system of BTT's own finding codes (no SNOMED/LOINC code was verified for them). */
+export const BTT_FINDING_SYSTEM = "urn:btt:finding";
 
 export type FhirResource = Record<string, unknown> & { resourceType: string };
 
@@ -62,8 +68,19 @@ export function diagnosticReport(input: ReportInput): FhirResource {
             coding: [{ system: TOOTH_SYSTEM, code: String(f.tooth), display: `FDI tooth ${f.tooth}` }],
           },
         }
-      : {}),
-    valueCodeableConcept: { text: f.value },
+      : f.bodySite
+        ? { bodySite: { coding: [f.bodySite], text: f.bodySite.display } }
+        : {}),
+    ...(f.quantity
+      ? {
+          valueQuantity: {
+            value: round(f.quantity.value),
+            unit: f.quantity.unit,
+            system: "http://unitsofmeasure.org",
+            code: f.quantity.unit,
+          },
+        }
+      : { valueCodeableConcept: { text: f.value } }),
     component: [
       ...(f.measurements ?? []).map((m) => ({
         code: { text: m.name },

@@ -29,7 +29,7 @@ export interface PerioEvaluation {
 
 const r4 = (v: number) => Math.round(v * 10_000) / 10_000;
 
-function meanWithCi(values: readonly number[]): MeanWithCi {
+export function meanWithCi(values: readonly number[]): MeanWithCi {
   const n = values.length;
   if (n === 0) return { value: 0, ci95: [0, 0], n };
   const mean = values.reduce((a, b) => a + b, 0) / n;

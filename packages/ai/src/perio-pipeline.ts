@@ -11,7 +11,7 @@ import {
   DEFAULT_WEIGHTS,
   pConsensus,
 } from "./confidence.ts";
-import { diagnosticReport, type FhirResource } from "./fhir.ts";
+import { BTT_FINDING_SYSTEM, diagnosticReport, type FhirResource } from "./fhir.ts";
 import { readStudy } from "./input.ts";
 import type { SizeLimits } from "./limits.ts";
 import { type LoadedModel, type LoadOptions, loadModel } from "./model.ts";
@@ -26,7 +26,7 @@ export const PERIO_CARD = fileURLToPath(new URL("../../../models/perio/card.json
 // No SNOMED CT concept is asserted here for "radiographic bone loss per tooth"; a local code keeps
 // the report honest until a terminologist maps it.
 const BONE_LOSS_CODE = {
-  system: "urn:btt:finding",
+  system: BTT_FINDING_SYSTEM,
   code: "periodontal-radiographic-bone-loss",
   display: "Radiographic alveolar bone loss (periodontal stage by AAP/EFP 2017)",
 };

@@ -31,6 +31,21 @@ export interface Study {
   window?: VoiWindow;
   /** Value range a viewer would assume without a window (stored bit range after rescale). */
   frames: Frame[];
+  /** Where the frames lie in the patient (cross-sectional DICOM); absent for plain images. */
+  geometry?: SliceGeometry;
+}
+
+/** The tags a series reader groups and orders slices by (DICOM PS3.3 C.7.6.2, C.7.6.16). */
+export interface SliceGeometry {
+  /** Image Position (Patient) of each frame, mm; undefined for a frame whose file does not say. */
+  framePositions: ([number, number, number] | undefined)[];
+  /** Image Orientation (Patient): row then column direction cosines. */
+  orientation?: [number, number, number, number, number, number];
+  instanceNumber?: number;
+  sliceThicknessMm?: number;
+  spacingBetweenSlicesMm?: number;
+  /** Rescale Slope and Intercept applied to the stored values (CT: to Hounsfield units). */
+  rescale: { slope: number; intercept: number; type?: string };
 }
 
 /** A display image: intensities in [0, 1], 1 = bright (radiopaque). */

@@ -27,7 +27,7 @@ export const VIEW_MATCH_IOU = 0.1;
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
 
 /** The augmented tensor (width × height, values in [0, 1]); shifts repeat the edge pixels. */
-export function augment(t: Float32Array, a: Augmentation, width = CARIES_INPUT.width): Float32Array {
+export function augment(t: Float32Array, a: Augmentation, width: number = CARIES_INPUT.width): Float32Array {
   const height = t.length / width;
   const out = new Float32Array(t.length);
   if (a.kind === "shift") {

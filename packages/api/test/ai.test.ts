@@ -4,7 +4,11 @@
 import {
   ANALYZERS,
   CARIES_CARD,
+  ctBenchmarkInput,
+  endoBenchmarkInput,
   generateBitewing,
+  oralPathBenchmarkInput,
+  orthoBenchmarkInput,
   perioBenchmarkInput,
   readCard,
   TransferSyntax,
@@ -138,6 +142,19 @@ describe("POST /v1/ai/analyze", () => {
     expect(JSON.stringify(device)).toContain("btt.dental.periodontal");
     expect(body.contained.filter((r: Json) => r.resourceType === "Observation").length).toBeGreaterThan(1);
     expect(body.presentedForm[0].contentType).toBe("image/png");
+    // Every other module answers its own input with a report from its own model.
+    const inputs: Record<string, (seed: number) => Promise<Uint8Array>> = {
+      endodontic: endoBenchmarkInput,
+      "oral-pathology": oralPathBenchmarkInput,
+      orthodontic: orthoBenchmarkInput,
+      ct: ctBenchmarkInput,
+    };
+    for (const [module, input] of Object.entries(inputs)) {
+      const r = await post(await input(3), "application/dicom", `?module=${module}&overlay=true`);
+      expect(r.status, `${module}: ${JSON.stringify(r.body).slice(0, 200)}`).toBe(200);
+      expect(r.body.resourceType).toBe("DiagnosticReport");
+      expect(r.body.presentedForm[0].contentType).toBe("image/png");
+    }
     const unknown = await post(await perioBenchmarkInput(7), "application/dicom", "?module=astrology");
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toMatch(/module/);

@@ -203,7 +203,11 @@ describe("btt compute queries", () => {
   it("has every shipped model registered at genesis: a task may name the periodontal one", async () => {
     const models = (await json("ai", "models")).models as Array<{ id: string; task: string }>;
     expect(models.map((m) => [m.id, m.task])).toEqual([
+      ["btt.ct.generic.lesion-slice", "ct-slice-lesion-classification"],
       ["btt.dental.caries.bitewing", "caries-detection"],
+      ["btt.dental.endodontic.periapical", "periapical-lesion-detection"],
+      ["btt.dental.oral-pathology.screening", "oral-pathology-screening"],
+      ["btt.dental.orthodontic.landmarks", "orthodontic-cephalometric-landmarks"],
       ["btt.dental.periodontal.bone-loss", "periodontal-bone-loss"],
     ]);
     const file = join(chain.dir, "perio.bin");

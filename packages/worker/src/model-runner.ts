@@ -3,15 +3,31 @@
 // model by its card's id and version, and opens a model's pipeline only when a task first needs it.
 import {
   analyzeCanonical,
+  analyzeCtCanonical,
+  analyzeEndoCanonical,
+  analyzeOralPathCanonical,
+  analyzeOrthoCanonical,
   analyzePerioCanonical,
   benchmarkInput,
   CARIES_CARD,
   CariesPipeline,
+  CT_CARD,
+  ctBenchmarkInput,
+  ENDO_CARD,
+  EndoPipeline,
+  endoBenchmarkInput,
+  ORAL_PATH_CARD,
+  ORTHO_CARD,
+  OralPathPipeline,
+  OrthoPipeline,
+  oralPathBenchmarkInput,
+  orthoBenchmarkInput,
   PERIO_CARD,
   PerioPipeline,
   perioBenchmarkInput,
   readCard,
   resultSha256,
+  SeriesPipeline,
 } from "@btt/ai";
 
 /** An opened model: its canonical analysis of one input file, and how to release it. */
@@ -45,7 +61,55 @@ export const PERIO_MODEL: RunnableModel = {
   benchmarkInput: perioBenchmarkInput,
 };
 
-export const SHIPPED_MODELS: readonly RunnableModel[] = [CARIES_MODEL, PERIO_MODEL];
+export const ENDO_MODEL: RunnableModel = {
+  card: ENDO_CARD,
+  open: async (card) => {
+    const pipeline = await EndoPipeline.open(card);
+    return { analyze: (input) => analyzeEndoCanonical(pipeline, input), close: () => pipeline.close() };
+  },
+  benchmarkInput: endoBenchmarkInput,
+};
+
+export const ORTHO_MODEL: RunnableModel = {
+  card: ORTHO_CARD,
+  open: async (card) => {
+    const pipeline = await OrthoPipeline.open(card);
+    return { analyze: (input) => analyzeOrthoCanonical(pipeline, input), close: () => pipeline.close() };
+  },
+  benchmarkInput: orthoBenchmarkInput,
+};
+
+/**
+ * The generic CT slice model. Its input is one DICOM file holding a slice range: a whole series
+ * as multi-frame, or one sub-task of a split series (series-split.ts subTaskInput); the canonical
+ * result lists each slice's hash and probability, so sub-task results merge back into the series.
+ */
+export const CT_MODEL: RunnableModel = {
+  card: CT_CARD,
+  open: async (card) => {
+    const pipeline = await SeriesPipeline.open(card);
+    return { analyze: (input) => analyzeCtCanonical(pipeline, input), close: () => pipeline.close() };
+  },
+  benchmarkInput: ctBenchmarkInput,
+};
+
+export const ORAL_PATH_MODEL: RunnableModel = {
+  card: ORAL_PATH_CARD,
+  open: async (card) => {
+    const pipeline = await OralPathPipeline.open(card);
+    return { analyze: (input) => analyzeOralPathCanonical(pipeline, input), close: () => pipeline.close() };
+  },
+  benchmarkInput: oralPathBenchmarkInput,
+};
+
+export const SHIPPED_MODELS: readonly RunnableModel[] = [
+  CARIES_MODEL,
+  PERIO_MODEL,
+  ENDO_MODEL,
+  ORTHO_MODEL,
+  CT_MODEL,
+  ORAL_PATH_MODEL,
+];
 
 interface Entry {
   model: RunnableModel;

@@ -12,7 +12,14 @@ export const AI_MAX_UPLOAD_BYTES = 48 * 1024 * 1024;
 const IMAGE_TYPES = ["application/dicom", "image/png", "image/jpeg"] as const;
 
 /** The diagnostic modules served (the keys of @btt/ai's ANALYZERS; the ai route test checks they agree). */
-export const AI_MODULES = ["caries", "periodontal"] as const;
+export const AI_MODULES = [
+  "caries",
+  "periodontal",
+  "endodontic",
+  "oral-pathology",
+  "orthodontic",
+  "ct",
+] as const;
 
 const AnalyzeQuery = Type.Object(
   {

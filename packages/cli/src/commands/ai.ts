@@ -8,11 +8,11 @@ import { connect, isUnreachable, withNode } from "../client.ts";
 import { emit, NODE_OPTION, nodeUrlOf } from "../context.ts";
 import type { Command, ParsedValues } from "../router.ts";
 
-const TERMS = ["C", "alpha", "beta", "I_quality", "D_confidence", "P_consensus", "U_factor"] as const;
+export const TERMS = ["C", "alpha", "beta", "I_quality", "D_confidence", "P_consensus", "U_factor"] as const;
 
-const f3 = (v: number) => v.toFixed(3);
+export const f3 = (v: number) => v.toFixed(3);
 
-function countOption(values: ParsedValues, name: string): number | undefined {
+export function countOption(values: ParsedValues, name: string): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -25,7 +25,7 @@ function countOption(values: ParsedValues, name: string): number | undefined {
  * α, β (ppm on chain) and the verdict counts of a model version, from the node's ai module if one
  * answers (else the defaults), with --confirmed/--reviewed overriding the counts.
  */
-async function chainTerms(
+export async function chainTerms(
   values: ParsedValues,
   card: { id: string; version: string },
   module: string,
@@ -57,7 +57,7 @@ async function chainTerms(
   return { terms, source };
 }
 
-const MODULES = ["caries", "periodontal"] as const;
+const MODULES = ["caries", "periodontal", "endodontic", "orthodontic", "ct", "oral-pathology"] as const;
 
 function moduleOption(values: ParsedValues): (typeof MODULES)[number] {
   const m = (values.module as string | undefined) ?? "caries";
@@ -67,7 +67,12 @@ function moduleOption(values: ParsedValues): (typeof MODULES)[number] {
 }
 
 /** Writes report.json and overlay.png to --out (default <file>.ai beside the file); returns their paths. */
-async function writeArtifacts(values: ParsedValues, file: string, report: unknown, overlay: Uint8Array) {
+export async function writeArtifacts(
+  values: ParsedValues,
+  file: string,
+  report: unknown,
+  overlay: Uint8Array,
+) {
   const out = resolve((values.out as string | undefined) ?? join(dirname(file), `${basename(file)}.ai`));
   await mkdir(out, { recursive: true });
   const reportPath = join(out, "report.json");
@@ -78,7 +83,7 @@ async function writeArtifacts(values: ParsedValues, file: string, report: unknow
 }
 
 /** The first lines of an analysis: the pinned model, the image and its quality, where α, β and P came from. */
-function analysisHeader(
+export function analysisHeader(
   model: { card: { id: string; version: string }; sha256: string },
   res: {
     study: { format: string; modality: string };
@@ -171,7 +176,13 @@ const analyzeCommand: Command = {
     "and none, so P = 0.5); --confirmed/--reviewed override the counts. Writes report.json (FHIR R4\n" +
     "DiagnosticReport) and overlay.png (boxes, FDI labels) to --out. The model is trained on\n" +
     "synthetic data: not for clinical use.",
-  args: [{ name: "file", description: "the radiograph" }],
+  args: [
+    {
+      name: "file",
+      description: "the radiograph (--module ct: a series, as DICOM files or their directory)",
+      variadic: true,
+    },
+  ],
   options: {
     out: {
       type: "string",
@@ -181,14 +192,24 @@ const analyzeCommand: Command = {
     side: { type: "string", value: "R|L", description: "bitewing side when the file does not say" },
     module: {
       type: "string",
-      value: "caries|periodontal",
-      description: "caries lesions (default) or periodontal bone loss and stage per tooth",
+      value: "caries|periodontal|endodontic|orthodontic|ct|oral-pathology",
+      description:
+        "caries lesions (default), periodontal bone loss and stage per tooth, endodontic periapical lesions per tooth, or orthodontic cephalometric landmarks with SNA/SNB/ANB and skeletal class; ct: a CT series (files or a directory) through the generic series model; oral-pathology: a jaw-lesion screening class with a refer flag",
     },
     confirmed: { type: "string", value: "<n>", description: "confirmed findings of this model version" },
     reviewed: { type: "string", value: "<n>", description: "reviewed findings of this model version" },
     ...NODE_OPTION,
   },
   run: async ({ args, values }) => {
+    if (moduleOption(values) === "ct")
+      return (await import("./ai-ct.ts")).analyzeCt(
+        args,
+        values,
+        countOption(values, "confirmed"),
+        countOption(values, "reviewed"),
+      );
+    if (args.length !== 1)
+      throw new BttError("INVALID_MESSAGE", "one file at a time (only --module ct reads several)");
     const [file] = args as [string];
     const side = values.side as string | undefined;
     if (side !== undefined && side !== "R" && side !== "L")
@@ -200,6 +221,32 @@ const analyzeCommand: Command = {
     });
     if (moduleOption(values) === "periodontal")
       return analyzePeriodontal(file, bytes, values, side, confirmedOpt, reviewedOpt);
+    if (moduleOption(values) === "oral-pathology")
+      return (await import("./ai-oralpath.ts")).analyzeOralPathology(
+        file,
+        bytes,
+        values,
+        side,
+        confirmedOpt,
+        reviewedOpt,
+      );
+    if (moduleOption(values) === "endodontic")
+      return (await import("./ai-endo.ts")).analyzeEndodontic(
+        file,
+        bytes,
+        values,
+        side,
+        confirmedOpt,
+        reviewedOpt,
+      );
+    if (moduleOption(values) === "orthodontic")
+      return (await import("./ai-ortho.ts")).analyzeOrthodontic(
+        file,
+        bytes,
+        values,
+        confirmedOpt,
+        reviewedOpt,
+      );
     const ai = await import("@btt/ai");
     const pipeline = await ai.CariesPipeline.open();
     try {
@@ -257,13 +304,13 @@ const analyzeCommand: Command = {
   },
 };
 
-const pct = (p: { value: number; ci95: [number, number] }) =>
+export const pct = (p: { value: number; ci95: [number, number] }) =>
   `${f3(p.value)}  ${f3(p.ci95[0])}–${f3(p.ci95[1])}`;
 
-type Figure = { value: number; ci95: [number, number]; n: number };
+export type Figure = { value: number; ci95: [number, number]; n: number };
 
 /** The evaluation table both modules print: a header, then one row per figure with its interval. */
-const figureRows = (rows: ReadonlyArray<[string, Figure]>): string[] => [
+export const figureRows = (rows: ReadonlyArray<[string, Figure]>): string[] => [
   `${"measure".padEnd(28)} value  95% CI       n`,
   ...rows.map(([name, p]) => `${name.padEnd(28)} ${pct(p)}  ${p.n}`),
 ];
@@ -322,13 +369,21 @@ const evaluateCommand: Command = {
     model: { type: "string", value: "caries", description: "the model to evaluate (only caries so far)" },
     module: {
       type: "string",
-      value: "caries|periodontal",
-      description: "periodontal: bone-loss MAE, share within 10 points, stage accuracy (synthetic data only)",
+      value: "caries|periodontal|endodontic|orthodontic|ct|oral-pathology",
+      description:
+        "periodontal: bone-loss MAE, share within 10 points, stage accuracy; endodontic: per-tooth sensitivity, specificity, AUC, ECE, lesion precision/recall; orthodontic: landmark radial error, SDR 2/4 mm, angle errors, class accuracy; ct: slice and series sensitivity, specificity, AUC, ECE (default synthetic:43:40); oral-pathology: accuracy, per-class sensitivity/specificity and AUC, macro AUC, refer figures, ECE (synthetic data only)",
     },
     data: { type: "string", value: "<dir|synthetic:seed:count>", description: "the labelled set" },
   },
   run: async ({ values }) => {
     if (moduleOption(values) === "periodontal") return evaluatePeriodontal(values);
+    if (moduleOption(values) === "endodontic")
+      return (await import("./ai-endo.ts")).evaluateEndodontic(values);
+    if (moduleOption(values) === "oral-pathology")
+      return (await import("./ai-oralpath.ts")).evaluateOralPathology(values);
+    if (moduleOption(values) === "orthodontic")
+      return (await import("./ai-ortho.ts")).evaluateOrthodontic(values);
+    if (moduleOption(values) === "ct") return (await import("./ai-ct.ts")).evaluateCtModule(values);
     const model = (values.model as string | undefined) ?? "caries";
     if (model !== "caries") throw new BttError("INVALID_MESSAGE", `--model ${model}: only caries is known`);
     const data = values.data as string | undefined;
@@ -406,18 +461,40 @@ const sampleCommand: Command = {
   details:
     "A pure function of --seed (the generator behind the shipped model's training data and the\n" +
     "compute benchmark): soft tissue, bone, teeth and 0-3 proximal lesions. Not a real radiograph.",
-  args: [{ name: "file", description: "where to write the .dcm file" }],
+  args: [{ name: "file", description: "where to write the .dcm file", optional: true }],
   options: {
     seed: { type: "string", value: "<n>", description: "generator seed (default 1)" },
+    out: {
+      type: "string",
+      value: "<dir>",
+      description: "--module ct: the directory the series' files go to",
+    },
+    "multi-frame": {
+      type: "boolean",
+      description: "--module ct: one multi-frame file instead of one file per slice",
+    },
     module: {
       type: "string",
-      value: "caries|periodontal",
-      description: "periodontal: a posterior view with whole roots and drawn bone loss per tooth",
+      value: "caries|periodontal|endodontic|orthodontic|ct|oral-pathology",
+      description:
+        "periodontal: a posterior view with whole roots and drawn bone loss per tooth; endodontic: a periapical view with drawn periapical lesions; orthodontic: a lateral cephalogram (Class I/II/III); ct: a synthetic head CT series written to --out <dir>; oral-pathology: a periapical view with at most one jaw lesion",
     },
   },
   run: async ({ args, values }) => {
-    const [file] = args as [string];
+    const [file] = args as [string | undefined];
     const seed = countOption(values, "seed") ?? 1;
+    if (moduleOption(values) === "ct") {
+      const dir = (values.out as string | undefined) ?? file;
+      if (!dir) throw new BttError("INVALID_MESSAGE", "--out <dir> is required for --module ct");
+      return (await import("./ai-ct.ts")).sampleCt(dir, seed, values);
+    }
+    if (!file) throw new BttError("INVALID_MESSAGE", "the file to write is required");
+    if (moduleOption(values) === "endodontic")
+      return (await import("./ai-endo.ts")).sampleEndodontic(file, seed, values);
+    if (moduleOption(values) === "oral-pathology")
+      return (await import("./ai-oralpath.ts")).sampleOralPathology(file, seed, values);
+    if (moduleOption(values) === "orthodontic")
+      return (await import("./ai-ortho.ts")).sampleOrthodontic(file, seed, values);
     if (moduleOption(values) === "periodontal") {
       const ai = await import("@btt/ai");
       const { image, side, teeth } = ai.generatePerio(seed);

@@ -24,6 +24,7 @@ export const DEFAULT_AI_PARAMS = {
     orthodontic: { alpha_ppm: 600_000, beta_ppm: 400_000 },
     endodontic: { alpha_ppm: 600_000, beta_ppm: 400_000 },
     "oral-pathology": { alpha_ppm: 600_000, beta_ppm: 400_000 },
+    ct: { alpha_ppm: 600_000, beta_ppm: 400_000 },
   },
 };
 
