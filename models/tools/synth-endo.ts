@@ -4,24 +4,13 @@
 // radiolucency" annotation per drawn radiolucency (box in pixels, attributes {tooth, diameter_mm,
 // score, box_mm}; positive lesions are those with score ≥ 3).
 // Usage: npx tsx models/tools/synth-endo.ts --out DIR --count N [--seed S]
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { generateEndo } from "../../packages/ai/src/synth-endo.ts";
 import { imageToPng } from "../../packages/ai/src/synth-radiograph.ts";
+import { synthArgs } from "./synth-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    out: { type: "string" },
-    count: { type: "string", default: "100" },
-    seed: { type: "string", default: "1" },
-  },
-});
-if (!values.out) throw new Error("--out DIR is required");
-const out = values.out;
-const count = Number(values.count);
-const seed0 = Number(values.seed);
-await mkdir(join(out, "images"), { recursive: true });
+const { out, count, seed0 } = await synthArgs();
 
 const images: unknown[] = [];
 const annotations: unknown[] = [];

@@ -2,24 +2,13 @@
 // annotations.json with one image-level class per image (images[].attributes {class, refer}) and,
 // for a lesion, one annotation with its box (pixels; attributes {class, diameter_mm, box_mm}).
 // Usage: npx tsx models/tools/synth-oralpath.ts --out DIR --count N [--seed S]
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { generateOralPath, ORAL_PATH_CLASSES } from "../../packages/ai/src/synth-oralpath.ts";
 import { imageToPng } from "../../packages/ai/src/synth-radiograph.ts";
+import { synthArgs } from "./synth-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    out: { type: "string" },
-    count: { type: "string", default: "100" },
-    seed: { type: "string", default: "1" },
-  },
-});
-if (!values.out) throw new Error("--out DIR is required");
-const out = values.out;
-const count = Number(values.count);
-const seed0 = Number(values.seed);
-await mkdir(join(out, "images"), { recursive: true });
+const { out, count, seed0 } = await synthArgs();
 
 const images: unknown[] = [];
 const annotations: unknown[] = [];

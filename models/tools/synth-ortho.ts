@@ -3,24 +3,13 @@
 // Pog, Me, Go, U1, L1 (pixels) and attributes {sna, snb, anb (degrees), skeletal_class}; each
 // image records its pixel spacing so errors can be given in mm.
 // Usage: npx tsx models/tools/synth-ortho.ts --out DIR --count N [--seed S]
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { generateOrtho, ORTHO_LANDMARKS } from "../../packages/ai/src/synth-ortho.ts";
+import { synthArgs } from "./synth-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    out: { type: "string" },
-    count: { type: "string", default: "100" },
-    seed: { type: "string", default: "1" },
-  },
-});
-if (!values.out) throw new Error("--out DIR is required");
-const out = values.out;
-const count = Number(values.count);
-const seed0 = Number(values.seed);
-await mkdir(join(out, "images"), { recursive: true });
+const { out, count, seed0 } = await synthArgs();
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const r3 = (v: number) => Math.round(v * 1000) / 1000;

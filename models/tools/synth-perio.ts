@@ -2,24 +2,13 @@
 // annotations.json with one annotation per tooth: its outline box, keypoints CEJ, alveolar crest
 // and root apex, and attributes {tooth (FDI), bone_loss_pct, stage}.
 // Usage: npx tsx models/tools/synth-perio.ts --out DIR --count N [--seed S]
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { generatePerio } from "../../packages/ai/src/synth-perio.ts";
+import { synthArgs } from "./synth-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    out: { type: "string" },
-    count: { type: "string", default: "100" },
-    seed: { type: "string", default: "1" },
-  },
-});
-if (!values.out) throw new Error("--out DIR is required");
-const out = values.out;
-const count = Number(values.count);
-const seed0 = Number(values.seed);
-await mkdir(join(out, "images"), { recursive: true });
+const { out, count, seed0 } = await synthArgs();
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const images: unknown[] = [];

@@ -2,26 +2,14 @@
 // export would be) and annotations.json with a box, FDI tooth and severity per lesion.
 // Usage: npx tsx models/tools/synth.ts --out DIR --count N [--seed S] [--format png|dicom]
 // (dicom: 12-bit explicit VR little endian with Image Laterality, as an intraoral sensor writes)
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { writeDicom } from "../../packages/ai/src/dicom-write.ts";
 import { generateBitewing } from "../../packages/ai/src/synth.ts";
+import { synthArgs } from "./synth-args.ts";
 
-const { values } = parseArgs({
-  options: {
-    out: { type: "string" },
-    count: { type: "string", default: "100" },
-    seed: { type: "string", default: "1" },
-    format: { type: "string", default: "png" },
-  },
-});
-if (!values.out) throw new Error("--out DIR is required");
-const out = values.out;
-const count = Number(values.count);
-const seed0 = Number(values.seed);
-await mkdir(join(out, "images"), { recursive: true });
+const { out, count, seed0, values } = await synthArgs({ format: "png" });
 
 const images: unknown[] = [];
 const annotations: unknown[] = [];
