@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { BttError } from "@btt/core";
 import { emit } from "../context.ts";
 import type { ParsedValues } from "../router.ts";
-import { chainTerms, type Figure, f3, figureRows, pct, TERMS, writeArtifacts } from "./ai.ts";
+import { chainTerms, type Figure, f3, figureRows, pct, TERMS, withPipeline, writeArtifacts } from "./ai.ts";
 
 /** The files of a series: each path a file, or a directory whose regular files are all read (sorted). */
 export async function seriesFiles(
@@ -38,8 +38,7 @@ export async function analyzeCt(
 ) {
   const { names, bytes } = await seriesFiles(paths);
   const ai = await import("@btt/ai");
-  const pipeline = await ai.SeriesPipeline.open();
-  try {
+  return withPipeline(ai.SeriesPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const { terms, source } = await chainTerms(values, card, "ct", confirmedOpt, reviewedOpt);
     const res = await pipeline.analyze(bytes, terms);
@@ -91,9 +90,7 @@ export async function analyzeCt(
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 /** `evaluate --module ct`: slice- and series-level figures on a synthetic set. */
@@ -101,8 +98,7 @@ export async function evaluateCtModule(values: ParsedValues) {
   const data = (values.data as string | undefined) ?? "synthetic:43:40";
   const ai = await import("@btt/ai");
   const set = ai.openCtSet(data);
-  const pipeline = await ai.SeriesPipeline.open();
-  try {
+  return withPipeline(ai.SeriesPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const e = await ai.evaluateCtSet(pipeline, set);
     const rows: [string, Figure][] = [
@@ -128,9 +124,7 @@ export async function evaluateCtModule(values: ParsedValues) {
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 /** `sample --module ct`: a synthetic head CT series, one DICOM file per slice, with its labels. */

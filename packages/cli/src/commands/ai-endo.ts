@@ -2,10 +2,20 @@
 // output format as the other modules (every confidence term printed per finding).
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { BttError } from "@btt/core";
 import { emit } from "../context.ts";
 import type { ParsedValues } from "../router.ts";
-import { analysisHeader, chainTerms, type Figure, f3, figureRows, pct, TERMS, writeArtifacts } from "./ai.ts";
+import {
+  analysisHeader,
+  chainTerms,
+  type Figure,
+  f3,
+  figureRows,
+  pct,
+  syntheticDataOption,
+  TERMS,
+  withPipeline,
+  writeArtifacts,
+} from "./ai.ts";
 
 /** `analyze --module endodontic`: lesion probability, box and PAI-like score per tooth. */
 export async function analyzeEndodontic(
@@ -17,8 +27,7 @@ export async function analyzeEndodontic(
   reviewedOpt: number | undefined,
 ) {
   const ai = await import("@btt/ai");
-  const pipeline = await ai.EndoPipeline.open();
-  try {
+  return withPipeline(ai.EndoPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const { terms, source } = await chainTerms(values, card, "endodontic", confirmedOpt, reviewedOpt);
     const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
@@ -69,19 +78,15 @@ export async function analyzeEndodontic(
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 /** `evaluate --module endodontic`: per-tooth and per-lesion figures on a synthetic set. */
 export async function evaluateEndodontic(values: ParsedValues) {
-  const data = values.data as string | undefined;
-  if (!data) throw new BttError("INVALID_MESSAGE", "--data synthetic:<seed>:<count> is required");
+  const data = syntheticDataOption(values);
   const ai = await import("@btt/ai");
   const set = ai.openEndoSet(data);
-  const pipeline = await ai.EndoPipeline.open();
-  try {
+  return withPipeline(ai.EndoPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const e = await ai.evaluateEndoSet(pipeline, set);
     const rows: [string, Figure][] = [
@@ -109,9 +114,7 @@ export async function evaluateEndodontic(values: ParsedValues) {
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 /** `sample --module endodontic`: the benchmark input of a seed, with its drawn labels. */

@@ -2,10 +2,20 @@
 // probabilities and a refer flag, in the same output format as the other modules.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { BttError } from "@btt/core";
 import { emit } from "../context.ts";
 import type { ParsedValues } from "../router.ts";
-import { analysisHeader, chainTerms, type Figure, f3, figureRows, pct, TERMS, writeArtifacts } from "./ai.ts";
+import {
+  analysisHeader,
+  chainTerms,
+  type Figure,
+  f3,
+  figureRows,
+  pct,
+  syntheticDataOption,
+  TERMS,
+  withPipeline,
+  writeArtifacts,
+} from "./ai.ts";
 
 /** `analyze --module oral-pathology`: class probabilities, the screening class and the refer flag. */
 export async function analyzeOralPathology(
@@ -17,8 +27,7 @@ export async function analyzeOralPathology(
   reviewedOpt: number | undefined,
 ) {
   const ai = await import("@btt/ai");
-  const pipeline = await ai.OralPathPipeline.open();
-  try {
+  return withPipeline(ai.OralPathPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const { terms, source } = await chainTerms(values, card, "oral-pathology", confirmedOpt, reviewedOpt);
     const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
@@ -49,19 +58,15 @@ export async function analyzeOralPathology(
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 /** `evaluate --module oral-pathology`: accuracy, per-class figures, macro AUC, refer figures, ECE. */
 export async function evaluateOralPathology(values: ParsedValues) {
-  const data = values.data as string | undefined;
-  if (!data) throw new BttError("INVALID_MESSAGE", "--data synthetic:<seed>:<count> is required");
+  const data = syntheticDataOption(values);
   const ai = await import("@btt/ai");
   const set = ai.openOralPathSet(data);
-  const pipeline = await ai.OralPathPipeline.open();
-  try {
+  return withPipeline(ai.OralPathPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const e = await ai.evaluateOralPathSet(pipeline, set);
     const rows: [string, Figure][] = [
@@ -90,9 +95,7 @@ export async function evaluateOralPathology(values: ParsedValues) {
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 /** `sample --module oral-pathology`: the benchmark input of a seed, with its drawn class. */

@@ -3,10 +3,19 @@
 // printed per finding and per landmark).
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { BttError } from "@btt/core";
 import { emit } from "../context.ts";
 import type { ParsedValues } from "../router.ts";
-import { analysisHeader, chainTerms, type Figure, f3, figureRows, TERMS, writeArtifacts } from "./ai.ts";
+import {
+  analysisHeader,
+  chainTerms,
+  type Figure,
+  f3,
+  figureRows,
+  syntheticDataOption,
+  TERMS,
+  withPipeline,
+  writeArtifacts,
+} from "./ai.ts";
 
 /** `analyze --module orthodontic`: landmarks in px and mm, the angles and the class. */
 export async function analyzeOrthodontic(
@@ -17,8 +26,7 @@ export async function analyzeOrthodontic(
   reviewedOpt: number | undefined,
 ) {
   const ai = await import("@btt/ai");
-  const pipeline = await ai.OrthoPipeline.open();
-  try {
+  return withPipeline(ai.OrthoPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const { terms, source } = await chainTerms(values, card, "orthodontic", confirmedOpt, reviewedOpt);
     const res = await pipeline.analyze(bytes, terms);
@@ -86,19 +94,15 @@ export async function analyzeOrthodontic(
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 /** `evaluate --module orthodontic`: landmark error, SDR, angle errors and class accuracy on a synthetic set. */
 export async function evaluateOrthodontic(values: ParsedValues) {
-  const data = values.data as string | undefined;
-  if (!data) throw new BttError("INVALID_MESSAGE", "--data synthetic:<seed>:<count> is required");
+  const data = syntheticDataOption(values);
   const ai = await import("@btt/ai");
   const set = ai.openOrthoSet(data);
-  const pipeline = await ai.OrthoPipeline.open();
-  try {
+  return withPipeline(ai.OrthoPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const e = await ai.evaluateOrthoSet(pipeline, set);
     const rows: [string, Figure][] = [
@@ -131,9 +135,7 @@ export async function evaluateOrthodontic(values: ParsedValues) {
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 /** `sample --module orthodontic`: a synthetic lateral cephalogram as 12-bit DICOM with its Pixel Spacing. */

@@ -12,6 +12,26 @@ export const TERMS = ["C", "alpha", "beta", "I_quality", "D_confidence", "P_cons
 
 export const f3 = (v: number) => v.toFixed(3);
 
+/** Runs `use` with a module's pipeline and closes it (its ONNX session) whatever happens. */
+export async function withPipeline<P extends { close(): Promise<void> }, T>(
+  opening: Promise<P>,
+  use: (pipeline: P) => Promise<T>,
+): Promise<T> {
+  const pipeline = await opening;
+  try {
+    return await use(pipeline);
+  } finally {
+    await pipeline.close();
+  }
+}
+
+/** `evaluate`'s --data for the modules that read only synthetic sets. */
+export function syntheticDataOption(values: ParsedValues): string {
+  const data = values.data as string | undefined;
+  if (!data) throw new BttError("INVALID_MESSAGE", "--data synthetic:<seed>:<count> is required");
+  return data;
+}
+
 export function countOption(values: ParsedValues, name: string): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
@@ -112,8 +132,7 @@ async function analyzePeriodontal(
   reviewedOpt: number | undefined,
 ) {
   const ai = await import("@btt/ai");
-  const pipeline = await ai.PerioPipeline.open();
-  try {
+  return withPipeline(ai.PerioPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const { terms, source } = await chainTerms(values, card, "periodontal", confirmedOpt, reviewedOpt);
     const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
@@ -161,9 +180,7 @@ async function analyzePeriodontal(
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 const analyzeCommand: Command = {
@@ -248,8 +265,7 @@ const analyzeCommand: Command = {
         reviewedOpt,
       );
     const ai = await import("@btt/ai");
-    const pipeline = await ai.CariesPipeline.open();
-    try {
+    return withPipeline(ai.CariesPipeline.open(), async (pipeline) => {
       const card = pipeline.model.card;
       const { terms, source } = await chainTerms(values, card, "caries", confirmedOpt, reviewedOpt);
       const res = await pipeline.analyze(bytes, { ...(side ? { side } : {}), ...terms });
@@ -298,9 +314,7 @@ const analyzeCommand: Command = {
         },
         lines,
       );
-    } finally {
-      await pipeline.close();
-    }
+    });
   },
 };
 
@@ -317,12 +331,10 @@ export const figureRows = (rows: ReadonlyArray<[string, Figure]>): string[] => [
 
 /** `evaluate --module periodontal`: bone-loss error and stage accuracy on a synthetic set. */
 async function evaluatePeriodontal(values: ParsedValues) {
-  const data = values.data as string | undefined;
-  if (!data) throw new BttError("INVALID_MESSAGE", "--data synthetic:<seed>:<count> is required");
+  const data = syntheticDataOption(values);
   const ai = await import("@btt/ai");
   const set = ai.openPerioSet(data);
-  const pipeline = await ai.PerioPipeline.open();
-  try {
+  return withPipeline(ai.PerioPipeline.open(), async (pipeline) => {
     const card = pipeline.model.card;
     const e = await ai.evaluatePerioSet(pipeline, set);
     const rows: [string, Figure][] = [
@@ -349,9 +361,7 @@ async function evaluatePeriodontal(values: ParsedValues) {
       },
       lines,
     );
-  } finally {
-    await pipeline.close();
-  }
+  });
 }
 
 const evaluateCommand: Command = {
@@ -391,8 +401,7 @@ const evaluateCommand: Command = {
       throw new BttError("INVALID_MESSAGE", "--data <coco-dir | synthetic:<seed>:<count>> is required");
     const ai = await import("@btt/ai");
     const set = await ai.openLabelledSet(data);
-    const pipeline = await ai.CariesPipeline.open();
-    try {
+    return withPipeline(ai.CariesPipeline.open(), async (pipeline) => {
       const card = pipeline.model.card;
       const e = await ai.evaluateSet(pipeline, set);
       const rows: [string, Figure][] = [
@@ -419,9 +428,7 @@ const evaluateCommand: Command = {
         },
         lines,
       );
-    } finally {
-      await pipeline.close();
-    }
+    });
   },
 };
 
