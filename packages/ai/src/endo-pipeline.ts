@@ -2,25 +2,19 @@
 // {FDI, lesion probability, lesion box in px and mm, PAI-like score} → FHIR DiagnosticReport and
 // overlay. The periodontal pipeline's steps, with U_factor from how much each tooth's lesion
 // probability and call move under the same test-time views.
+
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import {
-  type ConfidenceTerms,
-  type ConfidenceWeights,
-  type ConsensusCounts,
-  confidence,
-  DEFAULT_WEIGHTS,
-  pConsensus,
-} from "./confidence.ts";
+import { type ConfidenceTerms, confidence, DEFAULT_WEIGHTS, pConsensus } from "./confidence.ts";
 import { decodeEndo, ENDO_INPUT, ENDO_LESION_THRESHOLD, type EndoFinding, prepareEndo } from "./endo.ts";
 import { BTT_FINDING_SYSTEM, diagnosticReport, type FhirResource } from "./fhir.ts";
 import { readStudy } from "./input.ts";
-import type { SizeLimits } from "./limits.ts";
 import { type LoadedModel, type LoadOptions, loadModel } from "./model.ts";
 import { renderOverlay } from "./overlay.ts";
+import type { AnalyzeOptions } from "./pipeline.ts";
 import { assessQuality, type QualityReport } from "./quality.ts";
 import type { Image, Study } from "./study.ts";
-import { type Augmentation, augment, DEFAULT_AUGMENTATIONS } from "./tta.ts";
+import { augment, DEFAULT_AUGMENTATIONS } from "./tta.ts";
 
 /** The shipped reference endodontic model (synthetic training data, not for clinical use). */
 export const ENDO_CARD = fileURLToPath(new URL("../../../models/endo/card.json", import.meta.url));
@@ -87,20 +81,10 @@ export interface EndoResult {
   pixelSpacingMm: number;
 }
 
-export interface EndoAnalyzeOptions {
-  /** Side when the file does not say (DICOM Image Laterality); default R. */
-  side?: "R" | "L";
-  frame?: number;
-  patient?: string;
-  issued?: Date;
-  limits?: Partial<SizeLimits>;
+/** The options every single-image pipeline takes (see AnalyzeOptions), plus this module's own. */
+export interface EndoAnalyzeOptions extends AnalyzeOptions {
   /** Lesion-probability operating point; default the card's (0.5). */
   threshold?: number;
-  /** α and β (the `ai` module's parameters for this module); default 0.6 / 0.4. */
-  weights?: ConfidenceWeights;
-  consensus?: ConsensusCounts;
-  /** Test-time augmentation views for U_factor; [] turns it off (U = 0). */
-  augmentations?: readonly Augmentation[];
 }
 
 export class EndoPipeline {

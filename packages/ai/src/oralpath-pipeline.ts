@@ -1,19 +1,12 @@
 // File bytes → study → quality → normalised tensor → oral-pathology classifier → class
 // probabilities, a screening class and a refer flag → FHIR DiagnosticReport and overlay. One
 // finding per image; U_factor from how the class probabilities move under the test-time views.
+
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import {
-  type ConfidenceTerms,
-  type ConfidenceWeights,
-  type ConsensusCounts,
-  confidence,
-  DEFAULT_WEIGHTS,
-  pConsensus,
-} from "./confidence.ts";
+import { type ConfidenceTerms, confidence, DEFAULT_WEIGHTS, pConsensus } from "./confidence.ts";
 import { BTT_FINDING_SYSTEM, diagnosticReport, type FhirResource } from "./fhir.ts";
 import { readStudy } from "./input.ts";
-import type { SizeLimits } from "./limits.ts";
 import { type LoadedModel, type LoadOptions, loadModel } from "./model.ts";
 import {
   decodeOralPath,
@@ -23,10 +16,11 @@ import {
   prepareOralPath,
 } from "./oralpath.ts";
 import { renderOverlay } from "./overlay.ts";
+import type { AnalyzeOptions } from "./pipeline.ts";
 import { assessQuality, type QualityReport } from "./quality.ts";
 import type { Image, Study } from "./study.ts";
 import { ORAL_PATH_CLASSES } from "./synth-oralpath.ts";
-import { type Augmentation, augment, DEFAULT_AUGMENTATIONS } from "./tta.ts";
+import { augment, DEFAULT_AUGMENTATIONS } from "./tta.ts";
 
 /** The shipped reference oral-pathology model (synthetic training data, not for clinical use). */
 export const ORAL_PATH_CARD = fileURLToPath(new URL("../../../models/oralpath/card.json", import.meta.url));
@@ -85,17 +79,10 @@ export interface OralPathResult {
   display: Image;
 }
 
-export interface OralPathAnalyzeOptions {
-  side?: "R" | "L";
-  frame?: number;
-  patient?: string;
-  issued?: Date;
-  limits?: Partial<SizeLimits>;
+/** The options every single-image pipeline takes (see AnalyzeOptions), plus this module's own. */
+export interface OralPathAnalyzeOptions extends AnalyzeOptions {
   /** P(ill-defined) at which to refer; default the card's (0.3). */
   referThreshold?: number;
-  weights?: ConfidenceWeights;
-  consensus?: ConsensusCounts;
-  augmentations?: readonly Augmentation[];
 }
 
 export class OralPathPipeline {

@@ -1,24 +1,18 @@
 // File bytes → study → quality → normalised tensor → periodontal model → one finding per tooth
 // {FDI, bone loss %, stage} → FHIR DiagnosticReport. The caries pipeline's steps, with U_factor
 // from how much the bone-loss estimate moves under the same test-time views.
+
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import {
-  type ConfidenceTerms,
-  type ConfidenceWeights,
-  type ConsensusCounts,
-  confidence,
-  DEFAULT_WEIGHTS,
-  pConsensus,
-} from "./confidence.ts";
+import { type ConfidenceTerms, confidence, DEFAULT_WEIGHTS, pConsensus } from "./confidence.ts";
 import { BTT_FINDING_SYSTEM, diagnosticReport, type FhirResource } from "./fhir.ts";
 import { readStudy } from "./input.ts";
-import type { SizeLimits } from "./limits.ts";
 import { type LoadedModel, type LoadOptions, loadModel } from "./model.ts";
 import { decodePerio, PERIO_INPUT, type PerioFinding, preparePerio } from "./perio.ts";
+import type { AnalyzeOptions } from "./pipeline.ts";
 import { assessQuality, type QualityReport } from "./quality.ts";
 import type { Image, Study } from "./study.ts";
-import { type Augmentation, augment, DEFAULT_AUGMENTATIONS } from "./tta.ts";
+import { augment, DEFAULT_AUGMENTATIONS } from "./tta.ts";
 
 /** The shipped reference periodontal model (synthetic training data, not for clinical use). */
 export const PERIO_CARD = fileURLToPath(new URL("../../../models/perio/card.json", import.meta.url));
@@ -77,19 +71,8 @@ export interface PerioResult {
   display: Image;
 }
 
-export interface PerioAnalyzeOptions {
-  /** Side when the file does not say (DICOM Image Laterality); default R. */
-  side?: "R" | "L";
-  frame?: number;
-  patient?: string;
-  issued?: Date;
-  limits?: Partial<SizeLimits>;
-  /** α and β (the `ai` module's parameters for this module); default 0.6 / 0.4. */
-  weights?: ConfidenceWeights;
-  consensus?: ConsensusCounts;
-  /** Test-time augmentation views for U_factor; [] turns it off (U = 0). */
-  augmentations?: readonly Augmentation[];
-}
+/** The options every single-image pipeline takes. */
+export type PerioAnalyzeOptions = AnalyzeOptions;
 
 export class PerioPipeline {
   private constructor(readonly model: LoadedModel) {}
