@@ -132,7 +132,8 @@ export function validateTxBody(body: TxBody, limits: { maxMessages: number; maxM
   if (body.messages.length > limits.maxMessages) {
     throw new BttError("INVALID_MESSAGE", `transaction has more than ${limits.maxMessages} messages`);
   }
-  if (utf8.encode(body.memo).length > limits.maxMemoBytes) {
+  // A memo's UTF-8 length is at most 3 bytes per UTF-16 unit: most need no encoding to check.
+  if (body.memo.length * 3 > limits.maxMemoBytes && utf8.encode(body.memo).length > limits.maxMemoBytes) {
     throw new BttError("INVALID_MESSAGE", `memo is longer than ${limits.maxMemoBytes} bytes`);
   }
 }

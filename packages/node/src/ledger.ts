@@ -217,7 +217,7 @@ export class Ledger {
       );
       if (height === 1) this.meta.putSync(META_GENESIS, toHex(genesisFingerprint(this.opts.genesis)));
     });
-    this.committed.invalidate();
+    this.committed.committedChanges(execution.changes);
     return committed;
   }
 

@@ -59,6 +59,11 @@ export class BttNode {
     );
   }
 
+  /** True while admitted transactions still wait for their signature checks. */
+  get verifying(): boolean {
+    return this.verifier.busy;
+  }
+
   get height(): number {
     return this.ledger.height;
   }

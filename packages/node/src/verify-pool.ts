@@ -80,6 +80,11 @@ export class VerifyPool {
     });
   }
 
+  /** True while checks are queued or out with the workers. */
+  get busy(): boolean {
+    return this.queue.length > 0 || this.batchesInFlight > 0;
+  }
+
   /** Stops the workers after the requests already made are answered; later verify() calls reject. */
   close(): Promise<void> {
     if (!this.closing) {

@@ -6,23 +6,37 @@ export const AUTH = "auth";
 
 // Layout under "auth/": k ‖ address(20) → encoded PublicKey (written once);
 // n ‖ address(20) → next nonce, 8 bytes big-endian (rewritten by every transaction).
-const KEY = 0x6b;
-const NONCE = 0x6e;
+const KEY = 0x6b as const;
+const NONCE = 0x6e as const;
 const PREFIX = Buffer.from(`${AUTH}/`, "utf8");
 
-function accountKey(kind: number, address: string): Buffer {
-  const out = Buffer.allocUnsafe(PREFIX.length + 21);
-  PREFIX.copy(out, 0);
-  out[PREFIX.length] = kind;
-  out.set(addressBytes(address), PREFIX.length + 1);
+// Every transaction reads its sender's key and nonce (at admission and again in the block) and
+// writes the nonce: the keys in use are kept, shared and never modified by their users.
+const KEY_CACHE_LIMIT = 100_000;
+const accountKeys = [new Map<string, Buffer>(), new Map<string, Buffer>()];
+
+function accountKey(kind: typeof KEY | typeof NONCE, address: string): Buffer {
+  const keys = accountKeys[kind === KEY ? 0 : 1]!;
+  let out = keys.get(address);
+  if (!out) {
+    out = Buffer.allocUnsafeSlow(PREFIX.length + 21);
+    PREFIX.copy(out, 0);
+    out[PREFIX.length] = kind;
+    out.set(addressBytes(address), PREFIX.length + 1);
+    if (keys.size >= KEY_CACHE_LIMIT) keys.clear();
+    keys.set(address, out);
+  }
   return out;
 }
 
-// Decoded keys by their encoding: the same bytes always decode to the same key.
-const KEY_CACHE_LIMIT = 100_000;
+// Decoded keys by their encoding: the same bytes always decode to the same key. The committed
+// store hands back the same array for an unchanged entry, so the array itself is tried first.
 const decodedKeys = new Map<string, PublicKey>();
+const decodedByArray = new WeakMap<Uint8Array, PublicKey>();
 
 function decodePublicKey(bytes: Uint8Array): PublicKey {
+  const seen = decodedByArray.get(bytes);
+  if (seen) return seen;
   const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
   let key = decodedKeys.get(id);
   if (!key) {
@@ -30,6 +44,7 @@ function decodePublicKey(bytes: Uint8Array): PublicKey {
     if (decodedKeys.size >= KEY_CACHE_LIMIT) decodedKeys.delete(decodedKeys.keys().next().value as string);
     decodedKeys.set(id, key);
   }
+  decodedByArray.set(bytes, key);
   return key;
 }
 

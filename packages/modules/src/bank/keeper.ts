@@ -11,6 +11,7 @@ import {
   balancesPrefix,
   denomKey,
   denomOfBalanceKey,
+  denomStateKey,
   supplyKey,
 } from "./keys.ts";
 
@@ -135,7 +136,7 @@ export class BankKeeper {
   }
 
   private requireDenom(kv: KVStore, denom: string): void {
-    if (!this.view(kv).get(denomKey(denom))) {
+    if (!kv.get(denomStateKey(denom))) {
       throw new BttError("UNKNOWN_DENOM", `denomination "${denom}" is not registered`, { denom });
     }
   }

@@ -38,10 +38,11 @@ function isKeyed(store: KVStore): store is KeyedStore {
 }
 
 /**
- * A read-only store over committed state; writes are a programming error. Reads are
- * cached until `invalidate()`, which the node calls after each commit: between commits
- * the committed state cannot change, and mempool checks and block execution read the
- * same keys (the sender's key, nonce and balance, parameters) again and again.
+ * A read-only store over committed state; writes are a programming error. Reads are cached:
+ * mempool checks and block execution read the same keys (the sender's key, nonce and balance,
+ * parameters) again and again. After each commit the node hands the block's writes to
+ * `committedChanges`, which keeps the cache true (and warm: the accounts a block touched are the
+ * ones the next txs read); anything else that changes the state calls `invalidate()`.
  */
 export class CommittedStore implements KeyedStore {
   private readonly cache = new Map<string, Uint8Array | undefined>();
@@ -72,7 +73,17 @@ export class CommittedStore implements KeyedStore {
     this.changes++;
   }
 
-  /** Counts invalidations: values derived from this store stay good while it is unchanged. */
+  /** Brings the cache up to date with a commit's writes (undefined = deleted). */
+  committedChanges(changes: Iterable<readonly [Uint8Array, Uint8Array | undefined]>): void {
+    const cache = this.cache;
+    for (const [key, value] of changes) {
+      if (cache.size >= this.cacheLimit) cache.clear();
+      cache.set(keyId(key), value);
+    }
+    this.changes++;
+  }
+
+  /** Counts changes: values derived from this store stay good while it is unchanged. */
   get generation(): number {
     return this.changes;
   }
