@@ -1,10 +1,10 @@
 // The load process of bench:api (forked by api.ts): pre-signs every transfer before anything is
-// measured, submits them over HTTP (undici pool, keep-alive, pipelining), waits for their commit,
+// measured, submits them over HTTP (http-pipeline.ts: keep-alive, pipelining), waits for their commit,
 // then reads balances with Merkle proofs for a fixed time. Reports its figures over IPC.
 import { createTxBody, encodeTx, signTx } from "@btt/core";
 import { bankMsg } from "@btt/modules";
-import { Pool } from "undici";
 import { benchSigner } from "./accounts.ts";
+import { encodeRequest, runPipeline } from "./http-pipeline.ts";
 
 interface Job {
   url: string;
@@ -22,30 +22,6 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0
     ? 0
     : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Runs `total` requests (or until `until`) with `concurrency` in flight; returns latencies (ms). */
-async function drive(
-  concurrency: number,
-  total: number,
-  until: number,
-  request: (i: number) => Promise<number>,
-): Promise<{ latencies: Float64Array; count: number; failures: Map<number, number> }> {
-  const latencies = new Float64Array(Math.min(total, 5_000_000));
-  const failures = new Map<number, number>();
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < total && performance.now() < until) {
-      const i = next++;
-      const started = performance.now();
-      const status = await request(i);
-      latencies[done++] = performance.now() - started;
-      if (status >= 300) failures.set(status, (failures.get(status) ?? 0) + 1);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies: latencies.slice(0, done).sort(), count: done, failures };
 }
 
 async function run(job: Job): Promise<Record<string, number>> {
@@ -69,24 +45,29 @@ async function run(job: Job): Promise<Record<string, number>> {
     });
     txs[i] = Buffer.from(encodeTx(signTx(body, signers[from]!, false)));
   }
-  const paths = signers.map((s) => `/v1/bank/balances/${s.address}/ubtt?prove=true`);
-
-  const pool = new Pool(job.url, {
+  const url = new URL(job.url);
+  const hostHeader = url.host;
+  const queries = signers.map((s) =>
+    encodeRequest("GET", `/v1/bank/balances/${s.address}/ubtt?prove=true`, hostHeader),
+  );
+  const target = {
+    host: url.hostname,
+    port: Number(url.port),
     connections: job.connections,
     pipelining: job.pipelining,
-    keepAliveTimeout: 60_000,
-  });
+  };
+
   const concurrency = job.connections * job.pipelining;
-  const headers = { "content-type": "application/octet-stream" };
 
   progress(`submitting over ${job.connections} connections × ${job.pipelining} pipelined`);
   process.send!({ phase: "submit" });
   const cpu0 = process.cpuUsage();
   const submitStart = performance.now();
-  const submit = await drive(concurrency, job.txs, Number.POSITIVE_INFINITY, async (i) => {
-    const res = await pool.request({ path: "/v1/txs", method: "POST", headers, body: txs[i]! });
-    await res.body.dump();
-    return res.statusCode;
+  const submit = await runPipeline({
+    ...target,
+    total: job.txs,
+    until: Number.POSITIVE_INFINITY,
+    request: (i) => encodeRequest("POST", "/v1/txs", hostHeader, txs[i]!),
   });
   const submitSeconds = (performance.now() - submitStart) / 1000;
   const accepted = submit.count - [...submit.failures.values()].reduce((a, b) => a + b, 0);
@@ -100,8 +81,8 @@ async function run(job: Job): Promise<Record<string, number>> {
   // Let the mempool drain into blocks (the last block may take an interval).
   const drainUntil = performance.now() + 30_000;
   for (;;) {
-    const res = await pool.request({ path: "/v1/status", method: "GET" });
-    const status = (await res.body.json()) as { mempool: { txs: number } };
+    const res = await fetch(new URL("/v1/status", url));
+    const status = (await res.json()) as { mempool: { txs: number } };
     if (status.mempool.txs === 0 || performance.now() > drainUntil) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -110,24 +91,20 @@ async function run(job: Job): Promise<Record<string, number>> {
   process.send!({ phase: "query" });
   const queryStart = performance.now();
   let sample = 0;
-  const query = await drive(
-    concurrency,
-    Number.MAX_SAFE_INTEGER,
-    queryStart + job.querySeconds * 1000,
-    async (i) => {
-      const res = await pool.request({ path: paths[i % paths.length]!, method: "GET" });
-      if (i % 1000 === 0) {
-        // Spot-check one answer in a thousand: a proof and an app hash are there.
-        const body = (await res.body.json()) as { proof?: string; app_hash?: string };
-        if (body.proof && body.app_hash) sample++;
-      } else await res.body.dump();
-      return res.statusCode;
+  const query = await runPipeline({
+    ...target,
+    total: Number.MAX_SAFE_INTEGER,
+    until: queryStart + job.querySeconds * 1000,
+    request: (i) => queries[i % queries.length]!,
+    // Spot-check one answer in a thousand: a proof and an app hash are there.
+    sample: (body) => {
+      const parsed = JSON.parse(body.toString("utf8")) as { proof?: string; app_hash?: string };
+      if (parsed.proof && parsed.app_hash) sample++;
     },
-  );
+  });
   const querySeconds = (performance.now() - queryStart) / 1000;
   const cpu = process.cpuUsage(cpu0);
   process.send!({ phase: "done" });
-  await pool.close();
   if (query.failures.size)
     progress(`query failures by status ${JSON.stringify(Object.fromEntries(query.failures))}`);
   progress(
