@@ -29,8 +29,10 @@ import { Application, type BlockExecution, type BlockTx } from "./app.ts";
 import {
   BlockStore,
   blockHash,
+  blockResultsFromParts,
   type CommittedBlock,
-  encodeBlockResults,
+  encodeResultParts,
+  type ResultParts,
   txMerkleRoot,
 } from "./block-store/index.ts";
 import type { GenesisDoc } from "./genesis.ts";
@@ -54,6 +56,8 @@ export interface ExecutedBlock extends CommittedBlock {
   /** The txs' hashes, in block order. */
   readonly txHashes: Uint8Array[];
   readonly prepared: PreparedCommit;
+  /** The results encoded (for the results hash, and the block record). */
+  readonly resultParts: ResultParts;
 }
 
 export interface StateProof {
@@ -173,14 +177,16 @@ export class Ledger {
       beginBlockEvents: execution.beginBlockEvents.map(toEvent),
       endBlockEvents: execution.endBlockEvents.map(toEvent),
     });
+    const resultParts = encodeResultParts(results);
+    const txHashes = txs.map((t) => t.decoded.hash);
     const header = create(BlockHeaderSchema, {
       chainId: this.chainId,
       height: BigInt(height),
       timeMs,
       previousHash: previous ? blockHash(previous) : new Uint8Array(32),
-      txRoot: txMerkleRoot(txs.map((t) => t.decoded.hash)),
+      txRoot: txMerkleRoot(txHashes),
       appHash: prepared.root,
-      resultsHash: sha256(encodeBlockResults(results)),
+      resultsHash: sha256(blockResultsFromParts(resultParts)),
       proposer,
     });
     const block = create(BlockSchema, { header, txs: txs.map((t) => t.decoded.bytes) });
@@ -190,8 +196,9 @@ export class Ledger {
       results,
       execution,
       appHash: prepared.root,
-      txHashes: txs.map((t) => t.decoded.hash),
+      txHashes,
       prepared,
+      resultParts,
     };
   }
 
@@ -200,7 +207,7 @@ export class Ledger {
    * the current state (else INTERNAL, or the state's STALE_PREPARE, and nothing is written).
    */
   persist(executed: ExecutedBlock): CommittedBlock & { execution: BlockExecution } {
-    const { block, hash, results, execution, prepared } = executed;
+    const { block, hash, results, execution, prepared, txHashes, resultParts } = executed;
     const committed = { block, hash, results, execution };
     const height = Number(block.header!.height);
     if (height !== this.height + 1) {
@@ -214,6 +221,7 @@ export class Ledger {
       this.blocks.putBlock(
         committed,
         execution.txs.map((t) => t.accounts),
+        { txHashes, resultParts },
       );
       if (height === 1) this.meta.putSync(META_GENESIS, toHex(genesisFingerprint(this.opts.genesis)));
     });

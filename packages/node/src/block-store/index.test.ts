@@ -7,9 +7,11 @@ describe("block-store/index.ts", () => {
       "BlockBody",
       "BlockStore",
       "blockHash",
+      "blockResultsFromParts",
       "decodeBlockRecord",
       "encodeBlockRecord",
       "encodeBlockResults",
+      "encodeResultParts",
       "txMerkleRoot",
     ]);
   });

@@ -25,11 +25,17 @@
 //  - bytes.ts          ByteWriter, ByteReader, varints, CorruptRecordError
 export { blockHash, txMerkleRoot } from "./merkle.ts";
 export { BlockBody, type BodyInput, decodeBlockRecord, encodeBlockRecord } from "./record.ts";
-export { encodeBlockResults } from "./results-codec.ts";
+export {
+  blockResultsFromParts,
+  encodeBlockResults,
+  encodeResultParts,
+  type ResultParts,
+} from "./results-codec.ts";
 export {
   BlockStore,
   type BlockStoreOptions,
   type CommittedBlock,
+  type KnownBlockParts,
   type StoredTx,
   type TxLocation,
 } from "./store.ts";

@@ -118,11 +118,36 @@ export function encodeBlockResults(results: BlockResults): Uint8Array {
   return w.buf.slice(0, w.pos);
 }
 
+/** Block results as a block record keeps them: each tx's encoded TxResult, and the block's events. */
+export interface ResultParts {
+  results: Uint8Array[];
+  /** An encoded BlockResults holding only the begin/end block events. */
+  extra: Uint8Array;
+}
+
+/**
+ * The canonical encoding of the whole BlockResults from its parts (the same bytes as
+ * encodeBlockResults): each TxResult as field 1, then the events, which `extra` holds already
+ * encoded as fields 2 and 3. For results_hash, without encoding the results a second time.
+ */
+export function blockResultsFromParts(parts: ResultParts): Uint8Array {
+  let size = parts.extra.length;
+  for (const r of parts.results) size += 1 + varintSize(r.length) + r.length;
+  const w = new ByteWriter(size);
+  for (const r of parts.results) {
+    w.byte(0x0a);
+    w.varint(r.length);
+    w.bytes(r);
+  }
+  w.bytes(parts.extra);
+  return w.view();
+}
+
 /**
  * Block results in the pieces a block record keeps (see record.ts): the encoded TxResult of each
  * tx, and an encoded BlockResults holding only the begin/end block events.
  */
-export function encodeResultParts(results: BlockResults): { results: Uint8Array[]; extra: Uint8Array } {
+export function encodeResultParts(results: BlockResults): ResultParts {
   const count = results.txResults.length;
   const w = new ByteWriter(count * 256 + 64);
   const ends = new Int32Array(count);

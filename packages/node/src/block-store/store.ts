@@ -21,7 +21,7 @@ import { BlockCache, type LoadedBlock } from "./block-cache.ts";
 import { CorruptRecordError, u32Key } from "./bytes.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { decodeBlockRecord, finishRecord, prepareRecord } from "./record.ts";
-import { encodeResultParts } from "./results-codec.ts";
+import { encodeResultParts, type ResultParts } from "./results-codec.ts";
 import { MAX_SEQ, TX_HASH_DB_OPTIONS, TxIndex } from "./tx-index.ts";
 
 export interface CommittedBlock {
@@ -53,6 +53,14 @@ export interface BlockStoreOptions {
 
 type Bytes = Uint8Array;
 
+/** What putBlock would otherwise compute itself. */
+export interface KnownBlockParts {
+  /** The hash of each tx, in block order. */
+  txHashes?: readonly Uint8Array[];
+  /** encodeResultParts(results). */
+  resultParts?: ResultParts;
+}
+
 export class BlockStore {
   private readonly headers: Database<Bytes, Bytes>;
   private readonly hashes: Database<Bytes, Bytes>;
@@ -83,9 +91,10 @@ export class BlockStore {
   /**
    * Issues the puts for one block. Must be called INSIDE the caller's transactionSync; writes
    * nothing else. `txAccounts[i]` = the addresses (bech32 strings) tx i touched, for the
-   * per-account index.
+   * per-account index. `known` is what the caller computed already (tx hashes, the results as
+   * encodeResultParts made them), so it is not computed twice.
    */
-  putBlock(committed: CommittedBlock, txAccounts: string[][]): void {
+  putBlock(committed: CommittedBlock, txAccounts: string[][], known: KnownBlockParts = {}): void {
     try {
       this.root.getWriteTxnId();
     } catch {
@@ -114,7 +123,7 @@ export class BlockStore {
     if (firstSeq + count > MAX_SEQ) throw new Error("putBlock: tx sequence numbers exhausted");
 
     // Results, encoded one by one (the record keeps each next to its tx).
-    const prepared = prepareRecord({ txs, ...encodeResultParts(results) });
+    const prepared = prepareRecord({ txs, ...(known.resultParts ?? encodeResultParts(results)) });
 
     // Account heads of the touched accounts (new accounts get ids), then the ids of the record's addresses.
     const accounts = this.accountIndex.startBlock();
@@ -129,7 +138,7 @@ export class BlockStore {
     this.headers.putSync(heightKey, headerBytes);
     this.hashes.putSync(Buffer.from(committed.hash), heightKey);
     this.bodies.putSync(heightKey, record);
-    this.txIndex.add(heightKey, txs, firstSeq);
+    this.txIndex.add(heightKey, txs, firstSeq, known.txHashes);
     accounts.write();
     // Read again after the caller's transaction: an aborted one must not leave this height cached.
     this.latest = undefined;

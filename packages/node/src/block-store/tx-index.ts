@@ -58,8 +58,11 @@ export class TxIndex {
     return 0;
   }
 
-  /** Issues the puts indexing the txs of a block (at `heightKey`, a u32 key), numbered from firstSeq. */
-  add(heightKey: Buffer, txs: readonly Uint8Array[], firstSeq: number): void {
+  /**
+   * Issues the puts indexing the txs of a block (at `heightKey`, a u32 key), numbered from
+   * firstSeq. `hashes` are the txs' hashes when the caller has them already.
+   */
+  add(heightKey: Buffer, txs: readonly Uint8Array[], firstSeq: number, hashes?: readonly Uint8Array[]): void {
     const count = txs.length;
     if (count > 0) {
       const seqValue = new ByteWriter(12);
@@ -73,7 +76,7 @@ export class TxIndex {
     const prefixes = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const at = i * TX_INDEX_VALUE_BYTES;
-      entries.set(txHash(txs[i]!).subarray(0, TX_PREFIX_BYTES), at);
+      entries.set((hashes?.[i] ?? txHash(txs[i]!)).subarray(0, TX_PREFIX_BYTES), at);
       entries.writeUInt32BE((firstSeq + i) % SEQ_LOW, at + TX_PREFIX_BYTES);
       prefixes[i] = entries.readUIntBE(at, TX_PREFIX_BYTES);
     }
