@@ -22,7 +22,7 @@ import {
   type HistoricalState,
   type LedgerEvent,
 } from "@btt/modules";
-import { AuthenticatedState, encodeProof, type PreparedCommit } from "@btt/state";
+import { AuthenticatedState, type PreparedCommit } from "@btt/state";
 import { create, fromJson } from "@bufbuild/protobuf";
 import { open, type RootDatabase } from "lmdb";
 import { Application, type BlockExecution, type BlockTx } from "./app.ts";
@@ -236,8 +236,8 @@ export class Ledger {
    */
   prove(key: Uint8Array, height?: number): StateProof {
     // The state's latest version is the latest block's height (they commit together).
-    const { value, proof, root, version } = this.state.prove(key, height);
-    return { height: version, key, value, proof: encodeProof(proof), appHash: root };
+    const { value, proof, root, version } = this.state.proveEncoded(key, height);
+    return { height: version, key, value, proof, appHash: root };
   }
 
   /** The state at a retained height and that block's time, for point reads (queries "at height H"). */

@@ -24,7 +24,8 @@ import {
   TAG_INTERNAL,
   writeU64,
 } from "./node-codec.ts";
-import type { ProofStep, ProofTerminal } from "./proof.ts";
+import type { ProofTerminal } from "./proof.ts";
+import type { ProofSink } from "./proof-sink.ts";
 import type { TreeSource } from "./tree.ts";
 import { scanUndo, undoEntry } from "./undo.ts";
 
@@ -162,34 +163,35 @@ export class TreeReader {
     return k === undefined ? undefined : readCopy(this.db.values, k);
   }
 
-  /** Follow the path of `key` in the tree `ref` of `version`; returns its value and the proof. */
+  /**
+   * Follow the path of `key` in the tree `ref` of `version`: its steps go to `sink`; returns the
+   * value and how the path ends.
+   */
   prove(
     key: Uint8Array,
     ref: RootRef,
     version: number,
-  ): { value: Uint8Array | undefined; steps: ProofStep[]; terminal: ProofTerminal } {
+    sink: ProofSink,
+  ): { value: Uint8Array | undefined; terminal: ProofTerminal } {
     const kh = sha256(key);
-    const steps: ProofStep[] = [];
-    if (ref.kind === ROOT_EMPTY) return { value: undefined, steps, terminal: { type: "empty" } };
+    if (ref.kind === ROOT_EMPTY) return { value: undefined, terminal: { type: "empty" } };
     if (ref.kind === ROOT_LIST) {
-      return this.proveInList(this.list(kh, 0, 0, ref.hash, 0, version), 0, key, kh, version, steps);
+      return this.proveInList(this.list(kh, 0, 0, ref.hash, 0, version), 0, key, kh, version, sink);
     }
     let ver = ref.nodeVersion;
     for (let depth = 0; ; depth++) {
       const v = new NodeView(this.node(ver, kh, 0, depth, version === this.latest));
       const nib = nibbleAt(kh, depth);
-      const siblings: Uint8Array[] = [];
+      sink.step(v.bitmap);
       for (let t = v.bitmap & ~(1 << nib); t !== 0; t &= t - 1) {
-        const o = v.hashOffset(31 - Math.clz32(t & -t));
-        siblings.push(Buffer.from(v.rec.subarray(o, o + 32)));
+        sink.sibling(v.rec, v.hashOffset(31 - Math.clz32(t & -t)));
       }
-      steps.push({ bitmap: v.bitmap, siblings });
       const kind = v.kind(nib);
-      if (kind === KIND_EMPTY) return { value: undefined, steps, terminal: { type: "empty" } };
-      if (kind === KIND_LEAF) return this.leafEnd(v.rec, v.keyHashOffset(nib), key, kh, version, steps);
+      if (kind === KIND_EMPTY) return { value: undefined, terminal: { type: "empty" } };
+      if (kind === KIND_LEAF) return this.leafEnd(v.rec, v.keyHashOffset(nib), key, kh, version);
       if (kind === KIND_BUCKET) {
         const list = this.list(kh, 0, depth + 1, v.rec, v.hashOffset(nib), version);
-        return this.proveInList(list, depth + 1, key, kh, version, steps);
+        return this.proveInList(list, depth + 1, key, kh, version, sink);
       }
       ver = v.childVersion(nib);
     }
@@ -202,16 +204,17 @@ export class TreeReader {
     key: Uint8Array,
     kh: Buffer,
     version: number,
-    steps: ProofStep[],
-  ): { value: Uint8Array | undefined; steps: ProofStep[]; terminal: ProofTerminal } {
+    sink: ProofSink,
+  ): { value: Uint8Array | undefined; terminal: ProofTerminal } {
     let lo = 0;
     let hi = list.length / ENTRY;
+    const groups: number[] = []; // [start, end) of each child's entries, in nibble order
     for (; hi - lo >= 2; depth++) {
       const mine = nibbleAt(kh, depth);
       let bitmap = 0;
       let next = -1;
       let nextHi = -1;
-      const siblings: Uint8Array[] = [];
+      groups.length = 0;
       for (let i = lo; i < hi; ) {
         const nib = entryNibble(list, i, depth);
         let j = i + 1;
@@ -220,17 +223,18 @@ export class TreeReader {
         if (nib === mine) {
           next = i;
           nextHi = j;
-        } else {
-          siblings.push(Buffer.from(subtreeHash(list, i, j, depth + 1), "latin1"));
-        }
+        } else groups.push(i, j);
         i = j;
       }
-      steps.push({ bitmap, siblings });
-      if (next < 0) return { value: undefined, steps, terminal: { type: "empty" } };
+      sink.step(bitmap);
+      for (let g = 0; g < groups.length; g += 2) {
+        sink.siblingHash(subtreeHash(list, groups[g]!, groups[g + 1]!, depth + 1));
+      }
+      if (next < 0) return { value: undefined, terminal: { type: "empty" } };
       lo = next;
       hi = nextHi;
     }
-    return this.leafEnd(list, lo * ENTRY, key, kh, version, steps);
+    return this.leafEnd(list, lo * ENTRY, key, kh, version);
   }
 
   /** The path ends at the leaf whose key hash is rec[khOff..]. */
@@ -240,17 +244,16 @@ export class TreeReader {
     key: Uint8Array,
     kh: Buffer,
     version: number,
-    steps: ProofStep[],
-  ): { value: Uint8Array | undefined; steps: ProofStep[]; terminal: ProofTerminal } {
+  ): { value: Uint8Array | undefined; terminal: ProofTerminal } {
     if (equal32(rec, khOff, kh, 0)) {
       const value = this.valueAt(kh, key, version);
       if (value === undefined) throw new StateError("CORRUPT", "leaf without value");
-      return { value, steps, terminal: { type: "key" } };
+      return { value, terminal: { type: "key" } };
     }
     const other = Buffer.from(rec.subarray(khOff, khOff + 32));
     const value = this.valueAt(other, null, version);
     if (value === undefined) throw new StateError("CORRUPT", "leaf without value");
-    return { value: undefined, steps, terminal: { type: "other", keyHash: other, valueHash: sha256(value) } };
+    return { value: undefined, terminal: { type: "other", keyHash: other, valueHash: sha256(value) } };
   }
 
   /** Leaf list of the latest keys with hash in [start, end). */

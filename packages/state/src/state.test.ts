@@ -76,7 +76,12 @@ describe.each(SHAPES)("storage: $name", ({ shape }) => {
                 const pr = env.state.prove(k);
                 expect(pr.value && hex(pr.value)).toBe(want && hex(want));
                 expect(hex(pr.root)).toBe(hex(root));
-                const decoded = decodeProof(encodeProof(pr.proof));
+                const encoded = encodeProof(pr.proof);
+                // The proof built straight into its binary form is the same bytes.
+                const direct = env.state.proveEncoded(k);
+                expect(hex(direct.proof)).toBe(hex(encoded));
+                expect(direct.value && hex(direct.value)).toBe(want && hex(want));
+                const decoded = decodeProof(encoded);
                 expect(verifyProof(root, k, want, decoded)).toBe(true);
                 // The same proof must not prove the opposite.
                 expect(
@@ -127,6 +132,7 @@ describe.each(SHAPES)("storage: $name", ({ shape }) => {
                 const pr = env.state.prove(k, v);
                 expect(pr.value && hex(pr.value)).toBe(want && hex(want));
                 expect(verifyProof(root, k, want, decodeProof(encodeProof(pr.proof)))).toBe(true);
+                expect(hex(env.state.proveEncoded(k, v).proof)).toBe(hex(encodeProof(pr.proof)));
               }
             }
           } finally {

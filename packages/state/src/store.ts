@@ -4,6 +4,7 @@
  * prepare() computes a commit without writing; write() issues the puts/removes inside the
  * caller's synchronous write transaction, so state, blocks and metadata commit atomically.
  */
+
 import type { RootDatabase } from "lmdb";
 import { Batch, checkKey, MAX_STATE_KEY_LEN, OP_DELETE, OP_INSERT, OP_NONE } from "./batch.ts";
 import { BucketCache } from "./bucket-cache.ts";
@@ -21,6 +22,7 @@ import {
   writeU64,
 } from "./node-codec.ts";
 import type { MerkleProof } from "./proof.ts";
+import { EncodedProofSink, StepsSink } from "./proof-sink.ts";
 import { type Db, readCopy, readFast, TreeReader } from "./reader.ts";
 import { TreeUpdater } from "./tree.ts";
 import { UndoWriter, undoKey } from "./undo.ts";
@@ -211,8 +213,23 @@ export class AuthenticatedState {
     const v = version ?? this.latest;
     const ref = this.rootAt(v);
     checkKey(key);
-    const { value, steps, terminal } = this.reader.prove(key, ref, v);
-    return { value, proof: { steps, terminal }, root: Buffer.from(ref.hash), version: v };
+    const sink = new StepsSink();
+    const { value, terminal } = this.reader.prove(key, ref, v, sink);
+    return { value, proof: { steps: sink.steps, terminal }, root: Buffer.from(ref.hash), version: v };
+  }
+
+  /** As prove(), with the proof in its binary form (encodeProof's bytes), built as it is read. */
+  proveEncoded(
+    key: Uint8Array,
+    version?: number,
+  ): { value: Uint8Array | undefined; proof: Uint8Array; root: Uint8Array; version: number } {
+    this.sync();
+    const v = version ?? this.latest;
+    const ref = this.rootAt(v);
+    checkKey(key);
+    const sink = new EncodedProofSink();
+    const { value, terminal } = this.reader.prove(key, ref, v, sink);
+    return { value, proof: sink.finish(terminal), root: Buffer.from(ref.hash), version: v };
   }
 
   /** Latest committed entries whose key starts with `prefix`, in key byte order. */
