@@ -31,8 +31,9 @@ async function run(job: Job): Promise<Record<string, number>> {
   const nonces = new Array<bigint>(job.accounts).fill(0n);
   let seed = 12345;
   for (let i = 0; i < job.txs; i++) {
-    // Round-robin senders: a sender's next nonce is `accounts` submissions later, so concurrent
-    // requests never race two txs of one sender.
+    // Round-robin senders: a sender's next nonce is `accounts` submissions later, and on the same
+    // connection when the connection count divides the account count (http-pipeline.ts), so
+    // two txs of one sender never race.
     const from = i % job.accounts;
     seed = (seed * 1103515245 + 12345) >>> 0;
     const to = (from + 1 + (seed % (job.accounts - 1))) % job.accounts;

@@ -12,8 +12,10 @@ const { values } = parseArgs({
     accounts: { type: "string", default: "10000" },
     txs: { type: "string", default: "60000" },
     "query-seconds": { type: "string", default: "10" },
-    connections: { type: "string", default: "32" },
-    pipelining: { type: "string", default: "8" },
+    // Enough requests in flight to keep the server busy through a block (its event loop is
+    // blocked while one commits); 50 divides the default account count (see api-load.ts).
+    connections: { type: "string", default: "50" },
+    pipelining: { type: "string", default: "16" },
     "block-ms": { type: "string", default: "1000" },
     "verify-threads": { type: "string" },
     /** Write a CPU profile of the server process's main thread during one phase to this file. */
@@ -22,6 +24,10 @@ const { values } = parseArgs({
   },
 });
 const ACCOUNTS = Number(values.accounts);
+if (ACCOUNTS % Number(values.connections) !== 0) {
+  console.error("[bench:api] --connections must divide --accounts (one sender's txs share a connection)");
+  process.exit(2);
+}
 const BLOCK_MS = Number(values["block-ms"]);
 const progress = (msg: string) => console.error(`[bench:api] ${msg}`);
 

@@ -17,7 +17,7 @@ export interface PipelineJob {
   port: number;
   connections: number;
   pipelining: number;
-  /** Requests to send, in order (at most this many). */
+  /** Requests to send (at most this many), spread over the connections by index modulo their count. */
   total: number;
   /** performance.now() after which no new request starts. */
   until: number;
@@ -49,12 +49,19 @@ export function encodeRequest(
 export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
   const latencies = new Float64Array(Math.min(job.total, 5_000_000));
   const failures = new Map<number, number>();
-  let next = 0;
   let done = 0;
-  const take = (): number => (next < job.total && performance.now() < job.until ? next++ : -1);
 
-  const runConnection = (): Promise<void> =>
+  // Connection c sends requests c, c + connections, c + 2·connections… in order: whatever shares
+  // a residue (one sender's txs, when connections divides the number of senders) stays in order.
+  const runConnection = (c: number): Promise<void> =>
     new Promise((resolve, reject) => {
+      let next = c;
+      const take = (): number => {
+        if (next >= job.total || performance.now() >= job.until) return -1;
+        const i = next;
+        next += job.connections;
+        return i;
+      };
       const socket: Socket = connect({ host: job.host, port: job.port, noDelay: true });
       const started: number[] = [];
       const ids: number[] = [];
@@ -102,6 +109,6 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       });
     });
 
-  await Promise.all(Array.from({ length: job.connections }, runConnection));
+  await Promise.all(Array.from({ length: job.connections }, (_, c) => runConnection(c)));
   return { latencies: latencies.slice(0, done).sort(), count: done, failures };
 }
