@@ -1,13 +1,16 @@
 // Signature verification in worker threads. Verifying is the most expensive step of admitting a
 // transaction (Ed25519 ~60-110 µs, ML-DSA-65 more), so requests are batched (everything that arrives
 // during one event-loop turn, up to batchSize checks per message), packed into one transferred
-// ArrayBuffer per worker, and spread over the least-loaded workers.
+// ArrayBuffer per worker, and spread over the least-loaded workers. Without workers (threads: 0,
+// e.g. several nodes sharing a machine's cores) the batches are verified in the calling thread,
+// still one native batch per event-loop turn.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { type SingleKeyCheck, verifySingleKey } from "@btt/core";
+import type { SingleKeyCheck } from "@btt/core";
+import { verifyPacked } from "./verify-batch.js";
 
 export interface VerifyPoolOptions {
-  /** Worker threads; 0 verifies inline in the calling thread. Default max(1, availableParallelism() - 1). */
+  /** Worker threads; 0 verifies in the calling thread (batched per event-loop turn). Default max(1, availableParallelism() - 1). */
   threads: number;
   /** Most checks sent to a worker in one message (default 512). */
   batchSize?: number;
@@ -68,11 +71,10 @@ export class VerifyPool {
   verify(message: Uint8Array, checks: SingleKeyCheck[]): Promise<boolean> {
     if (this.closed) return Promise.reject(new Error("VerifyPool is closed"));
     if (checks.length === 0) return Promise.resolve(true);
-    if (this.inline) return Promise.resolve(verifyInline(message, checks));
     return new Promise<boolean>((resolve, reject) => {
       this.queue.push({ message, checks, resolve, reject });
       this.queuedChecks += checks.length;
-      if (this.queuedChecks >= this.batchSize * this.threads) this.flush();
+      if (this.queuedChecks >= this.batchSize * Math.max(1, this.threads)) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -106,7 +108,15 @@ export class VerifyPool {
     this.queue = [];
     this.queuedChecks = 0;
     if (this.inline) {
-      for (const r of queue) r.resolve(verifyInline(r.message, r.checks));
+      // No workers: still one native batch for everything that arrived during the turn.
+      let results: Uint8Array;
+      try {
+        results = new Uint8Array(verifyPacked(pack(queue)));
+      } catch (err) {
+        for (const r of queue) r.reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      settle(queue, results);
       return;
     }
     // Split into batches of at most batchSize checks, spread over the workers when there are enough.
@@ -128,34 +138,7 @@ export class VerifyPool {
   private send(batch: Request[], checks: number): void {
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.load < slot.load) slot = s;
-    let size = 4;
-    for (const r of batch) {
-      size += 8 + r.message.length;
-      for (const c of r.checks) size += 9 + c.publicKey.length + c.signature.length;
-    }
-    const buffer = new ArrayBuffer(size);
-    const view = new DataView(buffer);
-    const bytes = new Uint8Array(buffer);
-    let pos = 0;
-    const u32 = (n: number) => {
-      view.setUint32(pos, n, true);
-      pos += 4;
-    };
-    const put = (b: Uint8Array) => {
-      u32(b.length);
-      bytes.set(b, pos);
-      pos += b.length;
-    };
-    u32(batch.length);
-    for (const r of batch) {
-      put(r.message);
-      u32(r.checks.length);
-      for (const c of r.checks) {
-        view.setUint8(pos++, c.kind);
-        put(c.publicKey);
-        put(c.signature);
-      }
-    }
+    const buffer = pack(batch);
     const id = this.nextBatchId++;
     slot.inFlight.set(id, batch);
     slot.load += checks;
@@ -173,14 +156,8 @@ export class VerifyPool {
       if (!batch) return;
       slot.inFlight.delete(msg.id);
       this.consecutiveCrashes = 0;
-      const results = new Uint8Array(msg.results);
-      let k = 0;
-      for (const r of batch) {
-        let ok = true;
-        for (let c = 0; c < r.checks.length; c++) if (results[k++] !== 1) ok = false;
-        slot.load -= r.checks.length;
-        r.resolve(ok);
-      }
+      for (const r of batch) slot.load -= r.checks.length;
+      settle(batch, new Uint8Array(msg.results));
       if (slot.inFlight.size === 0) worker.unref();
       this.batchDone(1);
     });
@@ -217,6 +194,45 @@ export class VerifyPool {
   }
 }
 
-function verifyInline(message: Uint8Array, checks: readonly SingleKeyCheck[]): boolean {
-  return checks.every((c) => verifySingleKey(c.kind, c.publicKey, message, c.signature));
+/** Packs requests into the batch format of verify-batch.js. */
+function pack(batch: readonly Request[]): ArrayBuffer {
+  let size = 4;
+  for (const r of batch) {
+    size += 8 + r.message.length;
+    for (const c of r.checks) size += 9 + c.publicKey.length + c.signature.length;
+  }
+  const buffer = new ArrayBuffer(size);
+  const view = new DataView(buffer);
+  const bytes = new Uint8Array(buffer);
+  let pos = 0;
+  const u32 = (n: number) => {
+    view.setUint32(pos, n, true);
+    pos += 4;
+  };
+  const put = (b: Uint8Array) => {
+    u32(b.length);
+    bytes.set(b, pos);
+    pos += b.length;
+  };
+  u32(batch.length);
+  for (const r of batch) {
+    put(r.message);
+    u32(r.checks.length);
+    for (const c of r.checks) {
+      view.setUint8(pos++, c.kind);
+      put(c.publicKey);
+      put(c.signature);
+    }
+  }
+  return buffer;
+}
+
+/** Resolves each request with whether all its checks passed (one result byte per check, in order). */
+function settle(batch: readonly Request[], results: Uint8Array): void {
+  let k = 0;
+  for (const r of batch) {
+    let ok = true;
+    for (let c = 0; c < r.checks.length; c++) if (results[k++] !== 1) ok = false;
+    r.resolve(ok);
+  }
 }
