@@ -24,6 +24,15 @@ function fakeNode(blockMs: number) {
   return { node, produced };
 }
 
+/** A solo driver with 1-second blocks over the fake node. */
+function driverOf(node: ReturnType<typeof fakeNode>["node"]): SoloDriver {
+  return new SoloDriver(node as unknown as BttNode, {
+    blockIntervalMs: 1000,
+    limits: { maxTxs: 10, maxBytes: 1000 },
+    proposer: "btt1proposer",
+  });
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -32,11 +41,7 @@ describe("SoloDriver", () => {
   it("produces a block every interval when blocks are quick", async () => {
     vi.useFakeTimers({ now: 0 });
     const { node, produced } = fakeNode(100);
-    const driver = new SoloDriver(node as unknown as BttNode, {
-      blockIntervalMs: 1000,
-      limits: { maxTxs: 10, maxBytes: 1000 },
-      proposer: "btt1proposer",
-    });
+    const driver = driverOf(node);
     driver.start();
     await vi.advanceTimersByTimeAsync(3_500);
     driver.stop();
@@ -46,11 +51,7 @@ describe("SoloDriver", () => {
   it("after an overrun, waits for the signature checks instead of cutting an empty block", async () => {
     vi.useFakeTimers({ now: 0 });
     const { node, produced } = fakeNode(1_500);
-    const driver = new SoloDriver(node as unknown as BttNode, {
-      blockIntervalMs: 1000,
-      limits: { maxTxs: 10, maxBytes: 1000 },
-      proposer: "btt1proposer",
-    });
+    const driver = driverOf(node);
     // Block 1 starts at 1000 and overruns to 2500; the txs that came meanwhile are verifying.
     node.verifyingAfterBlock = true;
     driver.start();
@@ -68,11 +69,7 @@ describe("SoloDriver", () => {
   it("cuts the block one interval after an overrun when the checks never finish", async () => {
     vi.useFakeTimers({ now: 0 });
     const { node, produced } = fakeNode(1_500);
-    const driver = new SoloDriver(node as unknown as BttNode, {
-      blockIntervalMs: 1000,
-      limits: { maxTxs: 10, maxBytes: 1000 },
-      proposer: "btt1proposer",
-    });
+    const driver = driverOf(node);
     node.verifyingAfterBlock = true;
     driver.start();
     await vi.advanceTimersByTimeAsync(2_100);

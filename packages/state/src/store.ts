@@ -21,8 +21,8 @@ import {
   readU64,
   writeU64,
 } from "./node-codec.ts";
-import type { MerkleProof } from "./proof.ts";
-import { EncodedProofSink, StepsSink } from "./proof-sink.ts";
+import type { MerkleProof, ProofTerminal } from "./proof.ts";
+import { EncodedProofSink, type ProofSink, StepsSink } from "./proof-sink.ts";
 import { type Db, readCopy, readFast, TreeReader } from "./reader.ts";
 import { TreeUpdater } from "./tree.ts";
 import { UndoWriter, undoKey } from "./undo.ts";
@@ -120,6 +120,14 @@ interface PreparedData {
 // Internals of PreparedCommit stay out of the public object.
 const prepared = new WeakMap<PreparedCommit, PreparedData>();
 
+/** A state entry at a version, with its proof (in one of two forms) against that version's root. */
+export interface ProvenEntry<P> {
+  value: Uint8Array | undefined;
+  proof: P;
+  root: Uint8Array;
+  version: number;
+}
+
 export class AuthenticatedState {
   private readonly root: RootDatabase;
   private readonly nodes: Db;
@@ -205,31 +213,29 @@ export class AuthenticatedState {
     return this.reader.valueAt(sha256(key), key, version);
   }
 
-  prove(
-    key: Uint8Array,
-    version?: number,
-  ): { value: Uint8Array | undefined; proof: MerkleProof; root: Uint8Array; version: number } {
-    this.sync();
-    const v = version ?? this.latest;
-    const ref = this.rootAt(v);
-    checkKey(key);
+  prove(key: Uint8Array, version?: number): ProvenEntry<MerkleProof> {
     const sink = new StepsSink();
-    const { value, terminal } = this.reader.prove(key, ref, v, sink);
-    return { value, proof: { steps: sink.steps, terminal }, root: Buffer.from(ref.hash), version: v };
+    return this.proveInto(key, version, sink, (terminal) => ({ steps: sink.steps, terminal }));
   }
 
   /** As prove(), with the proof in its binary form (encodeProof's bytes), built as it is read. */
-  proveEncoded(
+  proveEncoded(key: Uint8Array, version?: number): ProvenEntry<Uint8Array> {
+    const sink = new EncodedProofSink();
+    return this.proveInto(key, version, sink, (terminal) => sink.finish(terminal));
+  }
+
+  private proveInto<P>(
     key: Uint8Array,
-    version?: number,
-  ): { value: Uint8Array | undefined; proof: Uint8Array; root: Uint8Array; version: number } {
+    version: number | undefined,
+    sink: ProofSink,
+    finish: (terminal: ProofTerminal) => P,
+  ): ProvenEntry<P> {
     this.sync();
     const v = version ?? this.latest;
     const ref = this.rootAt(v);
     checkKey(key);
-    const sink = new EncodedProofSink();
     const { value, terminal } = this.reader.prove(key, ref, v, sink);
-    return { value, proof: sink.finish(terminal), root: Buffer.from(ref.hash), version: v };
+    return { value, proof: finish(terminal), root: Buffer.from(ref.hash), version: v };
   }
 
   /** Latest committed entries whose key starts with `prefix`, in key byte order. */
