@@ -71,6 +71,7 @@ describe("staking: downtime", () => {
         infraction_height: "4",
         bonded_burnt: "15ubtt",
         unbonding_burnt: "1ubtt",
+        redelegated_burnt: "0ubtt",
       },
     ]);
     expect(c.keeper.delegation(c.kv, v2, v2)).toBe(990n);
@@ -158,6 +159,52 @@ describe("staking: downtime", () => {
   });
 });
 
+describe("staking: redelegations answer for the offences of the validator they left", () => {
+  it("slashes stake moved away at or after the offence height at its new validator, up to what is left there", () => {
+    const c = chain({ epoch_blocks: "100", unbonding_blocks: "50" });
+    const [v1, v2, d, e] = [address(1), address(2), address(3), address(4)];
+    c.run("staking/CreateValidator", v1, createMsg(1));
+    c.run("staking/CreateValidator", v2, createMsg(2));
+    c.run("staking/Delegate", d, delegate(v2, "700"));
+    c.run("staking/Delegate", e, delegate(v2, "100"));
+    c.endBlock(); // h1 → 2
+    c.run("staking/Redelegate", d, redelegate(v2, v1, "100")); // at h2: before the offence
+    c.endBlock(); // → 3
+    c.run("staking/Redelegate", d, redelegate(v2, v1, "200")); // at h3: the offence height
+    c.run("staking/Redelegate", e, redelegate(v2, v1, "100"));
+    c.run("staking/Undelegate", e, undelegate(v1, "98")); // leaves e only 2 at v1
+    const supply = c.supply();
+    const out = c.endBlock(undefined, [{ type: "DUPLICATE_VOTE", address: consHex(2), height: 3n }]);
+    // At v2: ⌊1000·5%⌋ + ⌊400·5%⌋ = 70. Moved at h3: ⌊200·5%⌋ = 10 from d at v1, and from e
+    // ⌊100·5%⌋ = 5 capped at the 2 left. The h2 move is older than the offence: untouched.
+    expect(named(out, "staking/slash")).toEqual([
+      {
+        validator: v2,
+        reason: "double_sign",
+        slash_ppm: "50000",
+        infraction_height: "3",
+        bonded_burnt: "70ubtt",
+        unbonding_burnt: "0ubtt",
+        redelegated_burnt: "12ubtt",
+      },
+    ]);
+    expect(c.supply()).toBe(supply - 82n);
+    expect(c.keeper.delegation(c.kv, v1, d)).toBe(290n);
+    expect(c.keeper.delegation(c.kv, v1, e)).toBe(0n);
+    expect(c.keeper.validator(c.kv, v1)!.tokens).toBe(1000n + 300n + 100n - 98n - 12n);
+    expect(c.balance(STAKING_POOL)).toBe(c.keeper.pooled(c.kv));
+    expect(balancesTotal(c)).toBe(c.supply());
+
+    // Once their unbonding period is over, redelegations are forgotten: nothing to slash.
+    expect(c.keeper.redelegations(c.kv).map((r) => r.matureHeight)).toEqual([52n, 53n, 53n]);
+    while (c.height <= 53n) c.endBlock();
+    expect(c.keeper.redelegations(c.kv)).toEqual([]);
+    const late = c.staking.slashing.slash(c.context(), v2, 50_000n, 3n, "double_sign");
+    expect(late.redelegated).toBe(0n);
+    expect(c.keeper.delegation(c.kv, v1, d)).toBe(290n);
+  });
+});
+
 describe("staking: double signing", () => {
   it("slashes 5% from the evidence height, tombstones, and ignores repeated or unknown evidence", () => {
     const c = chain({ epoch_blocks: "100", unbonding_blocks: "50" });
@@ -184,6 +231,7 @@ describe("staking: double signing", () => {
         infraction_height: "3",
         bonded_burnt: "75ubtt",
         unbonding_burnt: "5ubtt",
+        redelegated_burnt: "0ubtt",
       },
     ]);
     expect(named(out, "staking/jail")).toEqual([
@@ -403,7 +451,7 @@ describe("staking: stake and supply are conserved (property)", () => {
           } else if (o.kind === "slash") {
             const height = c.height - o.back;
             const cut = c.staking.slashing.slash(c.context(), address(o.v), o.ppm, height, "double_sign");
-            burnt += cut.bonded + cut.unbonding;
+            burnt += cut.bonded + cut.unbonding + cut.redelegated;
           } else {
             for (let i = 0; i < o.n; i++) {
               // v3 misses every block when `miss`: downtime jails and slashes it along the way.
@@ -413,7 +461,8 @@ describe("staking: stake and supply are conserved (property)", () => {
               for (const s of named(events, "staking/slash")) {
                 burnt +=
                   BigInt(s.bonded_burnt!.replace("ubtt", "")) +
-                  BigInt(s.unbonding_burnt!.replace("ubtt", ""));
+                  BigInt(s.unbonding_burnt!.replace("ubtt", "")) +
+                  BigInt(s.redelegated_burnt!.replace("ubtt", ""));
               }
               expect(c.supply()).toBeLessThanOrEqual(before + reward);
               if (c.keeper.validator(c.kv, address(3))!.jailed)

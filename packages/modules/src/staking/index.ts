@@ -66,6 +66,7 @@ export function createStakingModule(bank: BankKeeper, identity: IdentityKeeper):
     },
     endBlock(ctx) {
       keeper.matureUnbondings(ctx);
+      keeper.pruneRedelegations(ctx);
       distribution.mintBlockReward(ctx);
       // Jailed this block (begin-block or a tx): out of CometBFT's set now, not at the epoch end.
       keeper.dropJailed(ctx);

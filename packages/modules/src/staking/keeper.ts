@@ -10,6 +10,8 @@ import {
   delegationKey,
   delegationsPrefix,
   NEXT_SEQ_KEY,
+  REDELEGATION,
+  redelegationKey,
   signingKey,
   UNBONDING,
   unbondingKey,
@@ -45,6 +47,19 @@ export interface Validator {
   jailedUntil?: bigint;
   /** Jailed for good (double signing): Unjail is refused forever. */
   tombstoned?: boolean;
+}
+
+/**
+ * A redelegation within its unbonding period: the stake that moved from `src` to `dst` still
+ * answers for offences `src` committed before it moved (so moving cannot dodge a slash).
+ */
+export interface RedelegationEntry {
+  delegator: string;
+  src: string;
+  dst: string;
+  amount: bigint;
+  creationHeight: bigint;
+  matureHeight: bigint;
 }
 
 export interface UnbondingEntry {
@@ -278,7 +293,15 @@ export class StakingKeeper {
     this.setValidator(ctx.kv, { ...from, tokens: from.tokens - amount });
     this.setDelegation(ctx.kv, dst, delegator, this.delegation(ctx.kv, dst, delegator) + amount);
     this.setValidator(ctx.kv, { ...to, tokens: to.tokens + amount });
-    const { bondDenom } = this.params.read(ctx.kv);
+    const { bondDenom, unbondingBlocks } = this.params.read(ctx.kv);
+    this.putRedelegation(ctx.kv, {
+      delegator,
+      src,
+      dst,
+      amount,
+      creationHeight: ctx.block.height,
+      matureHeight: ctx.block.height + unbondingBlocks,
+    });
     ctx.emit(
       ledgerEvent("staking/redelegate", {
         delegator,
@@ -290,11 +313,57 @@ export class StakingKeeper {
   }
 
   putUnbonding(kv: KVStore, e: UnbondingEntry): void {
+    this.view(kv).set(unbondingKey(e.matureHeight, this.nextSeq(kv)), unbondingJson(e));
+  }
+
+  putRedelegation(kv: KVStore, e: RedelegationEntry): void {
+    this.view(kv).set(
+      redelegationKey(e.matureHeight, this.nextSeq(kv)),
+      json({
+        delegator: e.delegator,
+        src: e.src,
+        dst: e.dst,
+        amount: e.amount.toString(),
+        creation_height: e.creationHeight.toString(),
+      }),
+    );
+  }
+
+  /** Redelegations still within their unbonding period, in maturity order. */
+  redelegations(kv: KVStore): RedelegationEntry[] {
+    const out: RedelegationEntry[] = [];
+    for (const [key, value] of this.view(kv).iterate(REDELEGATION)) {
+      const o = parse(value);
+      out.push({
+        delegator: o.delegator,
+        src: o.src,
+        dst: o.dst,
+        amount: BigInt(o.amount),
+        creationHeight: BigInt(o.creation_height),
+        matureHeight: new DataView(key.buffer, key.byteOffset + 1, 8).getBigUint64(0),
+      });
+    }
+    return out;
+  }
+
+  /** Forgets redelegations whose unbonding period is over: they can no longer be slashed. */
+  pruneRedelegations(ctx: Context): void {
+    const view = this.view(ctx.kv);
+    const due: Uint8Array[] = [];
+    for (const [key] of view.iterate(REDELEGATION)) {
+      if (new DataView(key.buffer, key.byteOffset + 1, 8).getBigUint64(0) > ctx.block.height) break;
+      due.push(key);
+    }
+    for (const key of due) view.delete(key);
+  }
+
+  /** The next sequence number of unbonding and redelegation entries (ties within one height). */
+  private nextSeq(kv: KVStore): bigint {
     const view = this.view(kv);
     const seqBytes = view.get(NEXT_SEQ_KEY);
     const seq = seqBytes ? BigInt(Buffer.from(seqBytes).toString("utf8")) : 0n;
     view.set(NEXT_SEQ_KEY, Buffer.from((seq + 1n).toString(), "utf8"));
-    view.set(unbondingKey(e.matureHeight, seq), unbondingJson(e));
+    return seq;
   }
 
   /** Every unbonding entry with its state key (maturity order), for slashing to rewrite. */

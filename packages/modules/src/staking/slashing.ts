@@ -7,12 +7,18 @@ import type { BlockMisbehavior, Context } from "../framework/module.ts";
 import { consensusAddress, STAKING_POOL, type StakingKeeper, type Validator } from "./keeper.ts";
 import { PPM } from "./params.ts";
 
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
 export type SlashReason = "downtime" | "double_sign";
 
-/** What one slash took: from delegations (bonded) and from unbonding entries. */
+/**
+ * What one slash took: from delegations (bonded), from unbonding entries, and from stake
+ * redelegated away from the validator after the offence (taken at its new validator).
+ */
 export interface SlashOutcome {
   bonded: bigint;
   unbonding: bigint;
+  redelegated: bigint;
 }
 
 export class Slashing {
@@ -52,8 +58,9 @@ export class Slashing {
       unbonding += cut;
     }
     this.keeper.setValidator(ctx.kv, { ...v, tokens: v.tokens - bonded });
+    const redelegated = this.slashRedelegations(ctx, operator, ppm, infractionHeight);
     const { bondDenom } = this.keeper.params.read(ctx.kv);
-    const burnt = bonded + unbonding;
+    const burnt = bonded + unbonding + redelegated;
     if (burnt > 0n) this.bank.burn(ctx, STAKING_POOL, { denom: bondDenom, amount: burnt });
     ctx.emit(
       ledgerEvent("staking/slash", {
@@ -63,9 +70,30 @@ export class Slashing {
         infraction_height: infractionHeight.toString(),
         bonded_burnt: `${bonded}${bondDenom}`,
         unbonding_burnt: `${unbonding}${bondDenom}`,
+        redelegated_burnt: `${redelegated}${bondDenom}`,
       }),
     );
-    return { bonded, unbonding };
+    return { bonded, unbonding, redelegated };
+  }
+
+  /**
+   * Stake moved from `operator` at or after `infractionHeight` answers at its destination:
+   * ⌊amount·ppm/10⁶⌋ of each such redelegation is taken from the delegator's delegation to the
+   * destination (as much as is left of it: it may have been undelegated since) and burnt.
+   */
+  private slashRedelegations(ctx: Context, operator: string, ppm: bigint, infractionHeight: bigint): bigint {
+    let taken = 0n;
+    for (const r of this.keeper.redelegations(ctx.kv)) {
+      if (r.src !== operator || r.creationHeight < infractionHeight) continue;
+      const held = this.keeper.delegation(ctx.kv, r.dst, r.delegator);
+      const cut = min((r.amount * ppm) / PPM, held);
+      const dst = this.keeper.validator(ctx.kv, r.dst);
+      if (cut === 0n || !dst) continue;
+      this.keeper.setDelegation(ctx.kv, r.dst, r.delegator, held - cut);
+      this.keeper.setValidator(ctx.kv, { ...dst, tokens: dst.tokens - cut });
+      taken += cut;
+    }
+    return taken;
   }
 
   /** Jails a validator (it leaves the active set at this block's end) and forgets its ring. */
