@@ -35,6 +35,7 @@ export interface DecodedTx {
   readonly body: TxBody;
   readonly bytes: Uint8Array;
   readonly hash: Uint8Array;
+  /** The bytes the signature covers; a fresh array on each read. */
   readonly signBytes: Uint8Array;
 }
 
@@ -109,7 +110,17 @@ export function decodeTx(bytes: Uint8Array, maxBytes = DEFAULT_MAX_TX_BYTES): De
   }
   const body = tx.body;
   if (!body) throw new BttError("TX_MALFORMED", "transaction has no body");
-  return { tx, body, bytes, hash: txHash(bytes), signBytes: signBytesOfEncodedBody(encodedBodyOf(bytes)) };
+  return {
+    tx,
+    body,
+    bytes,
+    hash: txHash(bytes),
+    // Built when asked (once, for the signature check): a pending tx need not keep a second copy
+    // of its body alive in the mempool.
+    get signBytes() {
+      return signBytesOfEncodedBody(encodedBodyOf(bytes));
+    },
+  };
 }
 
 /** In canonical bytes the body (field 1, length-delimited) comes first: slice it instead of re-encoding. */
