@@ -6,7 +6,17 @@ import { join, resolve } from "node:path";
 import { BttError } from "@btt/core";
 import { emit } from "../context.ts";
 import type { ParsedValues } from "../router.ts";
-import { chainTerms, type Figure, f3, figureRows, pct, TERMS, withPipeline, writeArtifacts } from "./ai.ts";
+import {
+  aucRow,
+  chainTerms,
+  eceRow,
+  type Figure,
+  f3,
+  figureRows,
+  TERMS,
+  withPipeline,
+  writeArtifacts,
+} from "./ai.ts";
 
 /** The files of a series: each path a file, or a directory whose regular files are all read (sorted). */
 export async function seriesFiles(
@@ -110,9 +120,9 @@ export async function evaluateCtModule(values: ParsedValues) {
     const lines = [
       `${card.id}@${card.version} on ${set.description} (${e.slices} slices; threshold ${e.threshold}; synthetic training data, not for clinical use)`,
       ...figureRows(rows),
-      `${"AUC (slice, Mann–Whitney)".padEnd(28)} ${pct(e.sliceAuc)}  ${e.sliceAuc.positives}+/${e.sliceAuc.negatives}-`,
-      `${"AUC (series, max slice p)".padEnd(28)} ${pct(e.seriesAuc)}  ${e.seriesAuc.positives}+/${e.seriesAuc.negatives}-`,
-      `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, slice probability vs label, ${e.calibrationError.n} slices)`,
+      aucRow("AUC (slice, Mann–Whitney)", e.sliceAuc),
+      aucRow("AUC (series, max slice p)", e.seriesAuc),
+      eceRow(e.calibrationError, `slice probability vs label, ${e.calibrationError.n} slices`),
     ];
     emit(
       values,

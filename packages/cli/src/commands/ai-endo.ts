@@ -6,11 +6,12 @@ import { emit } from "../context.ts";
 import type { ParsedValues } from "../router.ts";
 import {
   analysisHeader,
+  aucRow,
   chainTerms,
+  eceRow,
   type Figure,
   f3,
   figureRows,
-  pct,
   syntheticDataOption,
   TERMS,
   withPipeline,
@@ -101,8 +102,8 @@ export async function evaluateEndodontic(values: ParsedValues) {
     const lines = [
       `${card.id}@${card.version} on ${set.description} (${e.teeth} teeth, ${e.positiveTeeth} with a lesion, ${e.missedTeeth} not found; synthetic training data, not for clinical use)`,
       ...figureRows(rows),
-      `${"AUC (tooth, Mann–Whitney)".padEnd(28)} ${pct(e.auc)}  ${e.auc.positives}+/${e.auc.negatives}-`,
-      `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, lesion probability vs label, ${e.calibrationError.n} teeth)`,
+      aucRow("AUC (tooth, Mann–Whitney)", e.auc),
+      eceRow(e.calibrationError, `lesion probability vs label, ${e.calibrationError.n} teeth`),
     ];
     emit(
       values,

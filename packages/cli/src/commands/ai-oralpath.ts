@@ -7,6 +7,7 @@ import type { ParsedValues } from "../router.ts";
 import {
   analysisHeader,
   chainTerms,
+  eceRow,
   type Figure,
   f3,
   figureRows,
@@ -83,7 +84,7 @@ export async function evaluateOralPathology(values: ParsedValues) {
       ...figureRows(rows),
       ...ai.ORAL_PATH_CLASSES.map((k) => `${`AUC ${k.slice(0, 24)}`.padEnd(28)} ${pct(e.auc[k])}`),
       `${"macro AUC".padEnd(28)} ${f3(e.macroAuc)}`,
-      `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, top-class probability vs right, ${e.calibrationError.n} images)`,
+      eceRow(e.calibrationError, `top-class probability vs right, ${e.calibrationError.n} images`),
     ];
     emit(
       values,

@@ -329,6 +329,16 @@ export const figureRows = (rows: ReadonlyArray<[string, Figure]>): string[] => [
   ...rows.map(([name, p]) => `${name.padEnd(28)} ${pct(p)}  ${p.n}`),
 ];
 
+/** An AUC row of that table: the figure, its interval, and the positives and negatives it rests on. */
+export const aucRow = (
+  name: string,
+  auc: { value: number; ci95: [number, number]; positives: number; negatives: number },
+) => `${name.padEnd(28)} ${pct(auc)}  ${auc.positives}+/${auc.negatives}-`;
+
+/** The calibration row of that table: the ECE over 10 bins, and what was binned. */
+export const eceRow = (ece: { value: number }, what: string) =>
+  `${"calibration error (ECE)".padEnd(28)} ${f3(ece.value)}  (10 bins, ${what})`;
+
 /** `evaluate --module periodontal`: bone-loss error and stage accuracy on a synthetic set. */
 async function evaluatePeriodontal(values: ParsedValues) {
   const data = syntheticDataOption(values);
@@ -349,7 +359,7 @@ async function evaluatePeriodontal(values: ParsedValues) {
     const lines = [
       `${card.id}@${card.version} on ${set.description} (${e.teeth} teeth; synthetic training data, not for clinical use)`,
       ...figureRows(rows),
-      `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, stage right vs D_confidence, ${e.calibrationError.n} teeth)`,
+      eceRow(e.calibrationError, `stage right vs D_confidence, ${e.calibrationError.n} teeth`),
     ];
     emit(
       values,
@@ -416,8 +426,8 @@ const evaluateCommand: Command = {
       const lines = [
         `${card.id}@${card.version} on ${set.description} (${e.lesions} lesions; synthetic training data, not for clinical use)`,
         ...figureRows(rows),
-        `${"AUC (image, Mann–Whitney)".padEnd(28)} ${pct(e.auc)}  ${e.auc.positives}+/${e.auc.negatives}-`,
-        `${"calibration error (ECE)".padEnd(28)} ${f3(e.calibrationError.value)}  (10 bins, ${e.calibrationError.n} predictions)`,
+        aucRow("AUC (image, Mann–Whitney)", e.auc),
+        eceRow(e.calibrationError, `${e.calibrationError.n} predictions`),
       ];
       emit(
         values,
