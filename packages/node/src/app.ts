@@ -166,21 +166,22 @@ export class Application {
     txs: readonly BlockTx[],
     appState?: Record<string, unknown>,
   ): BlockExecution {
-    const state = new BranchStore(committed);
-    const beginBlockEvents: LedgerEvent[] = [];
-    const blockCtx = (events: LedgerEvent[]): Context => ({ block, kv: state, emit: (e) => events.push(e) });
-
-    if (appState) {
-      for (const m of this.modules) m.genesis.initGenesis(blockCtx(beginBlockEvents), appState[m.name]);
-    }
-    for (const m of this.modules) m.beginBlock?.(blockCtx(beginBlockEvents));
-    const executed = txs.map((tx) => this.executeTx(state, block, tx));
-    const endBlockEvents: LedgerEvent[] = [];
-    for (const m of this.modules) m.endBlock?.(blockCtx(endBlockEvents));
-    return { txs: executed, beginBlockEvents, endBlockEvents, changes: state.changes() };
+    const open = this.openBlock(committed, block, appState);
+    for (const tx of txs) open.add(tx);
+    return open.close();
   }
 
-  private executeTx(state: BranchStore, block: BlockInfo, tx: BlockTx): ExecutedTx {
+  /**
+   * Starts a block over `committed`: genesis (with `appState`) and the begin-block hooks run
+   * now, txs execute one by one as they are added, and `close` runs the end-block hooks.
+   * Nothing reaches `committed`: the block's writes are in the returned execution.
+   */
+  openBlock(committed: KVStore, block: BlockInfo, appState?: Record<string, unknown>): OpenBlock {
+    return new OpenBlock(this, committed, block, appState);
+  }
+
+  /** @internal OpenBlock's tx step: one tx over the block's branch. */
+  executeTx(state: BranchStore, block: BlockInfo, tx: BlockTx): ExecutedTx {
     const events: LedgerEvent[] = [];
     const sender = tx.decoded.body.sender;
     let outcome: AnteOutcome;
@@ -214,6 +215,60 @@ export class Application {
       accounts: accountsOf(sender, events),
       rejected: false,
     };
+  }
+}
+
+/**
+ * A block being executed: the begin-block hooks have run over a branch of the committed state,
+ * and txs execute as they are added. Drivers that learn the block's txs over time (the solo
+ * driver executes them while the block's interval runs) add them as they come; `close` ends it.
+ */
+export class OpenBlock {
+  private readonly state: BranchStore;
+  private readonly executed: ExecutedTx[] = [];
+  private readonly beginBlockEvents: LedgerEvent[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly app: Application,
+    committed: KVStore,
+    readonly info: BlockInfo,
+    appState?: Record<string, unknown>,
+  ) {
+    this.state = new BranchStore(committed);
+    const ctx = this.context(this.beginBlockEvents);
+    if (appState) for (const m of app.modules) m.genesis.initGenesis(ctx, appState[m.name]);
+    for (const m of app.modules) m.beginBlock?.(ctx);
+  }
+
+  /** Txs executed so far. */
+  get size(): number {
+    return this.executed.length;
+  }
+
+  add(tx: BlockTx): ExecutedTx {
+    if (this.closed) throw new Error("the block is closed");
+    const result = this.app.executeTx(this.state, this.info, tx);
+    this.executed.push(result);
+    return result;
+  }
+
+  close(): BlockExecution {
+    if (this.closed) throw new Error("the block is closed");
+    this.closed = true;
+    const endBlockEvents: LedgerEvent[] = [];
+    const ctx = this.context(endBlockEvents);
+    for (const m of this.app.modules) m.endBlock?.(ctx);
+    return {
+      txs: this.executed,
+      beginBlockEvents: this.beginBlockEvents,
+      endBlockEvents,
+      changes: this.state.changes(),
+    };
+  }
+
+  private context(events: LedgerEvent[]): Context {
+    return { block: this.info, kv: this.state, emit: (e) => events.push(e) };
   }
 }
 

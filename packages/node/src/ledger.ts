@@ -25,7 +25,7 @@ import {
 import { AuthenticatedState, type PreparedCommit } from "@btt/state";
 import { create, fromJson } from "@bufbuild/protobuf";
 import { open, type RootDatabase } from "lmdb";
-import { Application, type BlockExecution, type BlockTx } from "./app.ts";
+import { Application, type BlockExecution, type BlockTx, type ExecutedTx, type OpenBlock } from "./app.ts";
 import {
   BlockStore,
   blockHash,
@@ -144,6 +144,22 @@ export class Ledger {
     signers?: readonly BlockSigner[],
     misbehavior?: readonly BlockMisbehavior[],
   ): ExecutedBlock {
+    const open = this.open(timeMs, proposer, signers, misbehavior);
+    for (const tx of txs) open.add(tx);
+    return this.finish(open);
+  }
+
+  /**
+   * Opens the next block on the committed state (its begin-block hooks run now); txs are
+   * executed as they are added, and `finish` closes it into an ExecutedBlock. Nothing is
+   * written until `persist`, and the block must be finished before anything else commits.
+   */
+  open(
+    timeMs: bigint,
+    proposer: string,
+    signers?: readonly BlockSigner[],
+    misbehavior?: readonly BlockMisbehavior[],
+  ): LedgerBlock {
     const height = this.height + 1;
     const previous = height > 1 ? this.blocks.header(height - 1) : undefined;
     if (previous && timeMs <= previous.timeMs) timeMs = previous.timeMs + 1n;
@@ -157,12 +173,26 @@ export class Ledger {
       signers: signers ?? (height === 1 ? [] : this.soloSigners()),
       ...(misbehavior && misbehavior.length > 0 ? { misbehavior } : {}),
     };
-    const execution = this.app.executeBlock(
+    const open = this.app.openBlock(
       this.committed,
       info,
-      txs,
       height === 1 ? this.opts.genesis.app_state : undefined,
     );
+    return new LedgerBlock(open, previous ? blockHash(previous) : new Uint8Array(32));
+  }
+
+  /** Closes an open block: end-block hooks, the state root, results and header. Nothing written. */
+  finish(open: LedgerBlock): ExecutedBlock {
+    const { info } = open.block;
+    const height = Number(info.height);
+    if (height !== this.height + 1) {
+      throw new BttError(
+        "INTERNAL",
+        `block ${height} is not the next block (the ledger is at ${this.height})`,
+      );
+    }
+    const { txs } = open;
+    const execution = open.block.close();
     const prepared = this.state.prepare(height, execution.changes);
     const results = create(BlockResultsSchema, {
       txResults: execution.txs.map(
@@ -182,12 +212,12 @@ export class Ledger {
     const header = create(BlockHeaderSchema, {
       chainId: this.chainId,
       height: BigInt(height),
-      timeMs,
-      previousHash: previous ? blockHash(previous) : new Uint8Array(32),
+      timeMs: info.timeMs,
+      previousHash: open.previousHash,
       txRoot: txMerkleRoot(txHashes),
       appHash: prepared.root,
       resultsHash: sha256(blockResultsFromParts(resultParts)),
-      proposer,
+      proposer: info.proposer,
     });
     const block = create(BlockSchema, { header, txs: txs.map((t) => t.decoded.bytes) });
     return {
@@ -310,6 +340,33 @@ export class Ledger {
     if (header && !bytesEqual(header.appHash, this.state.rootHash())) {
       throw new BttError("INTERNAL", `state root differs from block ${height}'s app hash`);
     }
+  }
+}
+
+/** A block opened by `Ledger.open`: the txs added so far, executed in that order. */
+export class LedgerBlock {
+  readonly txs: BlockTx[] = [];
+  private bytes = 0;
+
+  constructor(
+    readonly block: OpenBlock,
+    readonly previousHash: Uint8Array,
+  ) {}
+
+  get height(): number {
+    return Number(this.block.info.height);
+  }
+
+  /** Bytes of the txs added so far. */
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  add(tx: BlockTx): ExecutedTx {
+    const result = this.block.add(tx);
+    this.txs.push(tx);
+    this.bytes += tx.decoded.bytes.length;
+    return result;
   }
 }
 

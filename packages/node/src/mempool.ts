@@ -32,6 +32,8 @@ export interface PendingTx {
   readonly id: string;
   readonly arrival: number;
   verified: boolean;
+  /** Reaped into a block that is not committed yet (it stays pending until `update`). */
+  taken: boolean;
 }
 
 /** One sender's pending transactions, contiguous by nonce. */
@@ -63,9 +65,9 @@ export class Mempool {
     return this.bytes;
   }
 
-  /** True when at least one transaction is verified and next in its sender's nonce order. */
+  /** True when at least one transaction is verified, not reaped, and next in its sender's nonce order. */
   hasReady(): boolean {
-    for (const queue of this.queues.values()) if (queue.txs[0]?.verified) return true;
+    for (const queue of this.queues.values()) if (nextOf(queue)?.verified) return true;
     return false;
   }
 
@@ -116,7 +118,14 @@ export class Mempool {
       );
     }
     // Reserve the nonce now: later txs of this sender may arrive while this one verifies.
-    const entry: PendingTx = { decoded, outcome, id, arrival: this.arrivals++, verified: false };
+    const entry: PendingTx = {
+      decoded,
+      outcome,
+      id,
+      arrival: this.arrivals++,
+      verified: false,
+      taken: false,
+    };
     this.insert(entry);
     const { checks } = signatureChecks(outcome.publicKey, decoded.tx.signature);
     const ok = await this.deps.verify(decoded.signBytes, checks);
@@ -132,11 +141,15 @@ export class Mempool {
 
   /**
    * Transactions for the next block: highest fee first across senders, nonce order within
-   * each, within the limits. They stay pending until `update` sees them committed.
+   * each, within the limits. They are marked taken (a later reap skips them, so a block can be
+   * filled in several reaps) and stay pending until `update` sees them committed, or `release`.
    */
   reap(maxTxs: number, maxBytes: number): PendingTx[] {
     const heads: Array<{ queue: SenderQueue; next: number }> = [];
-    for (const queue of this.queues.values()) if (queue.txs[0]?.verified) heads.push({ queue, next: 0 });
+    for (const queue of this.queues.values()) {
+      const next = firstUntaken(queue);
+      if (queue.txs[next]?.verified) heads.push({ queue, next });
+    }
     const heap = new MaxHeap(heads, (a, b) => higherPriority(a.queue.txs[a.next]!, b.queue.txs[b.next]!));
     const out: PendingTx[] = [];
     let bytes = 0;
@@ -146,13 +159,19 @@ export class Mempool {
       const tx = top.queue.txs[top.next]!;
       if (bytes + tx.decoded.bytes.length > maxBytes) break;
       out.push(tx);
+      tx.taken = true;
       bytes += tx.decoded.bytes.length;
       top.next++;
       const after = top.queue.txs[top.next];
-      if (after?.verified) heap.replaceTop(top);
+      if (after?.verified && !after.taken) heap.replaceTop(top);
       else heap.pop();
     }
     return out;
+  }
+
+  /** Makes reaped transactions reapable again (their block was abandoned, not committed). */
+  release(txs: readonly PendingTx[]): void {
+    for (const tx of txs) tx.taken = false;
   }
 
   /**
@@ -224,6 +243,17 @@ export class Mempool {
     this.byId.delete(entry.id);
     this.bytes -= entry.decoded.bytes.length;
   }
+}
+
+/** Index of a sender's first tx not yet reaped into a block (taken txs are a prefix). */
+function firstUntaken(queue: SenderQueue): number {
+  let i = 0;
+  while (queue.txs[i]?.taken) i++;
+  return i;
+}
+
+function nextOf(queue: SenderQueue): PendingTx | undefined {
+  return queue.txs[firstUntaken(queue)];
 }
 
 function higherPriority(a: PendingTx, b: PendingTx): boolean {

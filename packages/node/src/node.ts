@@ -2,8 +2,8 @@ import { toHex } from "@btt/core";
 import type { QueryContext } from "@btt/modules";
 import type { CommittedBlock } from "./block-store/index.ts";
 import type { GenesisDoc } from "./genesis.ts";
-import { type ExecutedBlock, Ledger } from "./ledger.ts";
-import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions } from "./mempool.ts";
+import { type ExecutedBlock, Ledger, type LedgerBlock } from "./ledger.ts";
+import { DEFAULT_MEMPOOL_OPTIONS, Mempool, type MempoolOptions, type PendingTx } from "./mempool.ts";
 import { VerifyPool } from "./verify-pool.ts";
 
 export interface NodeOptions {
@@ -29,6 +29,15 @@ export const DEFAULT_BLOCK_LIMITS: BlockLimits = { maxTxs: 50_000, maxBytes: 16 
 export interface BlockTiming {
   /** Milliseconds to execute and commit the block (Ledger.commitBlock). */
   commitMs: number;
+}
+
+/** A block the node is producing (solo driver): opened, filled over time, then committed. */
+export interface ProducingBlock {
+  readonly ledger: LedgerBlock;
+  /** The mempool entries executed into it, given back if the block is abandoned. */
+  readonly reaped: PendingTx[];
+  /** Milliseconds spent opening and filling it so far. */
+  executeMs: number;
 }
 
 export type BlockListener = (block: CommittedBlock, timing: BlockTiming) => void;
@@ -85,18 +94,60 @@ export class BttNode {
 
   /** Takes the best pending transactions, executes and commits them as the next block. */
   produceBlock(limits: BlockLimits, timeMs: bigint, proposer: string): CommittedBlock {
-    const pending = this.mempool.reap(limits.maxTxs, limits.maxBytes);
+    const block = this.openBlock(timeMs, proposer);
+    this.fillBlock(block, limits);
+    return this.commitBlock(block);
+  }
+
+  /**
+   * Opens the next block (its begin-block hooks run now). `fillBlock` executes pending txs into
+   * it, as often as wanted; `commitBlock` closes and writes it. Between the two, nothing else
+   * may commit.
+   */
+  openBlock(timeMs: bigint, proposer: string): ProducingBlock {
     const started = performance.now();
-    const executed = this.ledger.execute(
-      pending.map((p) => ({
-        decoded: p.decoded,
-        signatureVerified: p.verified,
-        messages: p.outcome.messages,
-      })),
-      timeMs,
-      proposer,
-    );
-    return this.commitExecuted(executed, performance.now() - started);
+    const ledger = this.ledger.open(timeMs, proposer);
+    return { ledger, reaped: [], executeMs: performance.now() - started };
+  }
+
+  /** Executes the best pending txs not yet in the block, within its limits; returns how many. */
+  fillBlock(block: ProducingBlock, limits: BlockLimits): number {
+    const { ledger } = block;
+    const room = limits.maxTxs - ledger.txs.length;
+    if (room <= 0) return 0;
+    const started = performance.now();
+    const pending = this.mempool.reap(room, limits.maxBytes - ledger.sizeBytes);
+    try {
+      for (const p of pending) {
+        ledger.add({ decoded: p.decoded, signatureVerified: p.verified, messages: p.outcome.messages });
+        block.reaped.push(p);
+      }
+    } catch (err) {
+      this.abandonBlock(block);
+      throw err;
+    } finally {
+      block.executeMs += performance.now() - started;
+    }
+    return pending.length;
+  }
+
+  /** Closes an open block and commits it. */
+  commitBlock(block: ProducingBlock): CommittedBlock {
+    const started = performance.now();
+    try {
+      const executed = this.ledger.finish(block.ledger);
+      return this.commitExecuted(executed, block.executeMs + performance.now() - started);
+    } catch (err) {
+      // Nothing was written (persist is one transaction): the txs may go into another block.
+      this.abandonBlock(block);
+      throw err;
+    }
+  }
+
+  /** Drops an open block: its txs go back to the mempool, to be reaped again. */
+  abandonBlock(block: ProducingBlock): void {
+    this.mempool.release(block.reaped);
+    block.reaped.length = 0;
   }
 
   /**

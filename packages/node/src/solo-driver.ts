@@ -1,4 +1,4 @@
-import type { BlockLimits, BttNode } from "./node.ts";
+import type { BlockLimits, BttNode, ProducingBlock } from "./node.ts";
 
 export interface SoloDriverOptions {
   /** Milliseconds between blocks; 0 = "instant": a block as soon as transactions are pending. */
@@ -8,6 +8,12 @@ export interface SoloDriverOptions {
   proposer: string;
   /** Block time source (the wall clock by default); the ledger keeps block times increasing. */
   now?: () => bigint;
+  /**
+   * While a block's interval runs, the txs that became ready are executed into it every this
+   * many milliseconds (default: a twentieth of the interval, at least 5), so that the end of
+   * the interval only has to close and write the block.
+   */
+  fillEveryMs?: number;
 }
 
 /** How often an overdue block looks whether the signature checks are done. */
@@ -16,35 +22,72 @@ const OVERDUE_POLL_MS = 5;
 /**
  * The embedded consensus driver: one validator that proposes and commits a block every
  * interval. The time it stamps is consensus input, so the state machine never reads a clock.
+ *
+ * A block opens when the previous one is committed, and its time is the time it opened. While
+ * its interval runs, the ready txs are executed into it a few at a time; at the end of the
+ * interval it is closed and written. A tx thus waits for the rest of the interval and the
+ * block's close, not for the execution of every tx in the block after the interval: at high
+ * rates that halves the time from submission to commit, for the same work.
  */
 export class SoloDriver {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   /** When the last block ended, if it took longer than the interval. */
   private overdueSince: number | undefined;
+  /** The block being filled (timed mode, while running). */
+  private open: ProducingBlock | undefined;
+  /** When (Date.now()) the open block is due to be closed. */
+  private dueAt = 0;
   private readonly now: () => bigint;
+  private readonly fillEveryMs: number;
 
   constructor(
     private readonly node: BttNode,
     private readonly opts: SoloDriverOptions,
   ) {
     this.now = opts.now ?? (() => BigInt(Date.now()));
+    this.fillEveryMs = Math.max(5, opts.fillEveryMs ?? Math.floor(opts.blockIntervalMs / 20));
+  }
+
+  private get instant(): boolean {
+    return this.opts.blockIntervalMs === 0;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.schedule(this.opts.blockIntervalMs);
+    if (this.instant) {
+      this.schedule(0);
+      return;
+    }
+    this.dueAt = Date.now() + this.opts.blockIntervalMs;
+    this.openNext();
+    this.schedule(Math.min(this.fillEveryMs, this.opts.blockIntervalMs));
   }
 
+  /** Stops producing; the open block is dropped (its txs stay pending). */
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);
+    if (this.open) this.node.abandonBlock(this.open);
+    this.open = undefined;
   }
 
-  /** Produces one block now (tests and tools). */
+  /** Produces one block now (tests and tools): the open block when there is one. */
   produce() {
-    return this.node.produceBlock(this.opts.limits, this.now(), this.opts.proposer);
+    if (!this.open) return this.node.produceBlock(this.opts.limits, this.now(), this.opts.proposer);
+    const block = this.open;
+    this.open = undefined;
+    try {
+      this.node.fillBlock(block, this.opts.limits);
+      return this.node.commitBlock(block);
+    } finally {
+      if (this.running) this.openNext();
+    }
+  }
+
+  private openNext(): void {
+    this.open = this.node.openBlock(this.now(), this.opts.proposer);
   }
 
   private schedule(delayMs: number): void {
@@ -54,25 +97,46 @@ export class SoloDriver {
 
   private tick(): void {
     if (!this.running) return;
-    const started = Date.now();
-    const instant = this.opts.blockIntervalMs === 0;
+    if (this.instant) {
+      if (this.node.mempool.hasReady()) this.produce();
+      this.schedule(this.node.mempool.hasReady() ? 0 : 5);
+      return;
+    }
+    const now = Date.now();
+    if (now < this.dueAt) {
+      this.fill();
+      this.schedule(Math.max(0, Math.min(this.fillEveryMs, this.dueAt - Date.now())));
+      return;
+    }
     // A block that overran the interval makes the next one due at once, while the txs that came
-    // in during it are still being verified: a block now would hold few of them and make the rest
-    // wait a whole interval more. So an overdue block waits (polling) until the signature checks
-    // are done, for at most one interval.
-    if (!instant && this.overdueSince !== undefined && this.node.verifying) {
-      if (started - this.overdueSince < this.opts.blockIntervalMs) {
+    // in during it are still being verified: closing it now would leave most of them for a
+    // whole interval more. So an overdue block waits (polling) until the signature checks are
+    // done, for at most one interval.
+    if (this.overdueSince !== undefined && this.node.verifying) {
+      if (now - this.overdueSince < this.opts.blockIntervalMs) {
+        this.fill();
         this.schedule(OVERDUE_POLL_MS);
         return;
       }
     }
     this.overdueSince = undefined;
-    if (!instant || this.node.mempool.hasReady()) this.produce();
-    // Keep the cadence: the next block is due one interval after this one started.
-    const elapsed = Date.now() - started;
-    if (!instant && elapsed >= this.opts.blockIntervalMs) this.overdueSince = Date.now();
-    this.schedule(
-      instant ? (this.node.mempool.hasReady() ? 0 : 5) : Math.max(0, this.opts.blockIntervalMs - elapsed),
-    );
+    this.produce();
+    // Keep the cadence: the next block is due one interval after this one was closed.
+    const elapsed = Date.now() - now;
+    this.dueAt = now + this.opts.blockIntervalMs;
+    if (elapsed >= this.opts.blockIntervalMs) this.overdueSince = Date.now();
+    this.schedule(Math.max(0, Math.min(this.fillEveryMs, this.dueAt - Date.now())));
+  }
+
+  /** Executes the ready txs into the open block; a failure drops the block and opens another. */
+  private fill(): void {
+    if (!this.open) return;
+    try {
+      this.node.fillBlock(this.open, this.opts.limits);
+    } catch (err) {
+      this.open = undefined;
+      this.openNext();
+      throw err;
+    }
   }
 }

@@ -67,7 +67,26 @@ describe("mempool", () => {
       );
     // a1 pays most but cannot go before a0.
     expect(order).toEqual(["b0", "c0", "a0", "a1"]);
-    expect(mempool.reap(2, 1 << 20)).toHaveLength(2);
+  });
+
+  it("reaps a tx into one block only, until that block is committed or released", async () => {
+    const { chain, mempool } = setup();
+    const [a, b] = chain.accounts;
+    await mempool.add(signedTx(a!, 0n, [send(b!.address)], { fee: 20_000n }));
+    await mempool.add(signedTx(a!, 1n, [send(b!.address)], { fee: 20_000n }));
+    const first = mempool.reap(1, 1 << 20);
+    expect(first.map((p) => p.outcome.nonce)).toEqual([0n]);
+    // A second reap (the same block, filled again) continues after what was taken.
+    await mempool.add(signedTx(b!, 0n, [send(a!.address)], { fee: 10_000n }));
+    const second = mempool.reap(10, 1 << 20);
+    expect(second.map((p) => p.outcome.nonce)).toEqual([1n, 0n]);
+    expect(mempool.reap(10, 1 << 20)).toEqual([]);
+    expect(mempool.hasReady()).toBe(false);
+    // Taken txs stay pending (a resubmission is a duplicate) and count for the nonce window.
+    expect(mempool.size).toBe(3);
+    // An abandoned block gives its txs back.
+    mempool.release([...first, ...second]);
+    expect(mempool.reap(10, 1 << 20).map((p) => p.outcome.nonce)).toEqual([0n, 1n, 0n]);
   });
 
   it("rejects duplicates, nonce gaps, reused pending nonces and bad signatures", async () => {

@@ -1,6 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bankMsg } from "@btt/modules";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { BttNode } from "../src/node.ts";
+import type { CommittedBlock } from "../src/block-store/index.ts";
+import { DEFAULT_MEMPOOL_OPTIONS } from "../src/mempool.ts";
+import { BttNode, DEFAULT_BLOCK_LIMITS } from "../src/node.ts";
 import { SoloDriver } from "../src/solo-driver.ts";
+import { signedTx, testChain } from "./helpers.ts";
 
 /**
  * A node whose blocks take `blockMs` of (fake) wall-clock time each and whose mempool is ready only once
@@ -8,20 +15,33 @@ import { SoloDriver } from "../src/solo-driver.ts";
  */
 function fakeNode(blockMs: number) {
   const produced: number[] = [];
+  /** Per block produced: how many times txs were filled into it before it was committed. */
+  const fills: number[] = [];
+  let filled = 0;
+  const commit = () => {
+    produced.push(Date.now());
+    fills.push(filled);
+    filled = 0;
+    vi.setSystemTime(Date.now() + node.blockMs);
+    node.verifying = node.verifyingAfterBlock;
+    return undefined;
+  };
   const node = {
     blockMs,
     verifying: false,
     /** Whether the txs that arrive during a block are still verifying when it ends. */
     verifyingAfterBlock: false,
     mempool: { hasReady: () => !node.verifying },
-    produceBlock: () => {
-      produced.push(Date.now());
-      vi.setSystemTime(Date.now() + node.blockMs);
-      node.verifying = node.verifyingAfterBlock;
-      return undefined;
+    openBlock: () => ({ ledger: {}, reaped: [], executeMs: 0 }),
+    fillBlock: () => {
+      filled++;
+      return 0;
     },
+    abandonBlock: () => {},
+    commitBlock: commit,
+    produceBlock: commit,
   };
-  return { node, produced };
+  return { node, produced, fills };
 }
 
 /** A solo driver with 1-second blocks over the fake node. */
@@ -46,6 +66,23 @@ describe("SoloDriver", () => {
     await vi.advanceTimersByTimeAsync(3_500);
     driver.stop();
     expect(produced).toEqual([1000, 2000, 3000]);
+  });
+
+  it("executes the txs that become ready into the open block while its interval runs", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { node, produced, fills } = fakeNode(10);
+    const driver = new SoloDriver(node as unknown as BttNode, {
+      blockIntervalMs: 1000,
+      limits: { maxTxs: 10, maxBytes: 1000 },
+      proposer: "btt1proposer",
+      fillEveryMs: 100,
+    });
+    driver.start();
+    await vi.advanceTimersByTimeAsync(1_500);
+    driver.stop();
+    expect(produced).toEqual([1000]);
+    // Filled every 100 ms during the interval (9 times), and once more when it closes.
+    expect(fills[0]).toBe(10);
   });
 
   it("after an overrun, waits for the signature checks instead of cutting an empty block", async () => {
@@ -76,5 +113,49 @@ describe("SoloDriver", () => {
     driver.stop();
     expect(produced.length).toBe(2);
     expect(produced[1]! - (produced[0]! + 1_500)).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe("SoloDriver on a node", () => {
+  it("opens each block when the previous one commits and executes txs into it before it closes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "btt-solo-stream-"));
+    const { genesis, validator, accounts } = testChain(2);
+    const [alice, bob] = accounts as [(typeof accounts)[0], (typeof accounts)[0]];
+    const node = new BttNode({
+      dataDir: dir,
+      genesis,
+      keepRecent: 4,
+      mempool: DEFAULT_MEMPOOL_OPTIONS,
+      verifyThreads: 0,
+    });
+    const driver = new SoloDriver(node, {
+      blockIntervalMs: 1000,
+      fillEveryMs: 10,
+      limits: DEFAULT_BLOCK_LIMITS,
+      proposer: validator.address,
+    });
+    const blocks: CommittedBlock[] = [];
+    node.onBlock((b) => blocks.push(b));
+    try {
+      driver.start();
+      await vi.waitFor(() => expect(blocks.length).toBe(1), { timeout: 5_000, interval: 10 });
+      const openedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 100));
+      const submittedAt = BigInt(Date.now());
+      await node.submit(signedTx(alice, 0n, [bankMsg.send(bob.address, [{ denom: "ubtt", amount: 5n }])]));
+      // Executed into the open block by a fill, well before the block closes.
+      await vi.waitFor(() => expect(node.mempool.hasReady()).toBe(false), { timeout: 500, interval: 5 });
+      await vi.waitFor(() => expect(blocks.length).toBe(2), { timeout: 5_000, interval: 10 });
+      const block = blocks[1]!;
+      expect(block.block.txs).toHaveLength(1);
+      expect(block.results.txResults[0]!.code).toBe(0);
+      // The block's time is when it opened, before the tx was submitted.
+      expect(block.block.header!.timeMs).toBeLessThan(submittedAt);
+      expect(Number(block.block.header!.timeMs)).toBeGreaterThanOrEqual(openedAt - 50);
+    } finally {
+      driver.stop();
+      await node.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
