@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CommittedStore } from "../src/framework/store.ts";
+import { shareKey } from "../src/framework/shared-keys.ts";
+import { BranchStore, CommittedStore } from "../src/framework/store.ts";
 
 const bytes = (s: string) => Buffer.from(s, "utf8");
 
@@ -64,5 +65,27 @@ describe("CommittedStore", () => {
       bytes("5"),
       bytes("6"),
     ]);
+  });
+});
+
+describe("shared keys", () => {
+  it("address the same entries as fresh arrays of the same bytes, through every layer", () => {
+    const state = reader({ k1: "1" });
+    const committed = new CommittedStore(state);
+    const shared = shareKey(bytes("k1"));
+    const block = new BranchStore(committed);
+    const tx = new BranchStore(block);
+    expect(tx.get(shared)).toEqual(bytes("1"));
+    expect(tx.get(bytes("k1"))).toEqual(bytes("1"));
+    tx.set(shared, bytes("2"));
+    expect(tx.get(bytes("k1"))).toEqual(bytes("2"));
+    tx.set(bytes("k1"), bytes("3"));
+    expect(tx.get(shared)).toEqual(bytes("3"));
+    tx.writeToParent();
+    expect(block.changes()).toHaveLength(1);
+    expect(block.get(shared)).toEqual(bytes("3"));
+    // Another shared key of other bytes is another entry.
+    expect(block.get(shareKey(bytes("k2")))).toBeUndefined();
+    expect(state.counter.reads).toBe(2);
   });
 });

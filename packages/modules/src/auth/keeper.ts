@@ -1,5 +1,6 @@
 import { addressBytes, type PublicKey, PublicKeySchema } from "@btt/core";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { shareKey } from "../framework/shared-keys.ts";
 import type { KVStore } from "../framework/store.ts";
 
 export const AUTH = "auth";
@@ -23,6 +24,7 @@ function accountKey(kind: typeof KEY | typeof NONCE, address: string): Buffer {
     PREFIX.copy(out, 0);
     out[PREFIX.length] = kind;
     out.set(addressBytes(address), PREFIX.length + 1);
+    shareKey(out);
     if (keys.size >= KEY_CACHE_LIMIT) keys.clear();
     keys.set(address, out);
   }

@@ -1,5 +1,6 @@
 // The bank's state keys. Buffer-free: the SDK builds the same keys in a browser to check proofs.
 import { addressBytes } from "@btt/core";
+import { shareKey } from "../framework/shared-keys.ts";
 
 // Layout under "bank/": b ‖ address(20) ‖ denom → amount; s ‖ denom → supply; d ‖ denom → metadata.
 const BALANCE = 0x62; // "b"
@@ -28,7 +29,7 @@ export function balanceStateKey(address: string, denom: string): Uint8Array {
       for (const m of balanceKeys.values()) m.clear();
       balanceKeyCount = 0;
     }
-    key = buildBalanceStateKey(address, denom);
+    key = shareKey(buildBalanceStateKey(address, denom));
     byAddress.set(address, key);
     balanceKeyCount++;
   }
@@ -101,5 +102,5 @@ export function denomKey(denom: string): Uint8Array {
 
 /** The full state key of a denomination's metadata (every transfer checks it exists). Shared. */
 export function denomStateKey(denom: string): Uint8Array {
-  return memo(denomStateKeys, denom, () => concat(MODULE_PREFIX, denomKey(denom)));
+  return memo(denomStateKeys, denom, () => shareKey(concat(MODULE_PREFIX, denomKey(denom))));
 }

@@ -1,3 +1,5 @@
+import { rememberKeyId, sharedKeyId } from "./shared-keys.ts";
+
 /**
  * Key-value views of the state. Execution reads and writes through layers:
  * committed state ← block branch ← transaction branch, so a failed transaction's
@@ -19,8 +21,14 @@ export interface CommittedReader {
 }
 
 // Map keys are byte strings: latin1 maps each byte to one char, so order and identity are preserved.
-const keyId = (key: Uint8Array): string =>
-  Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+// A shared (memoised) key keeps its id, so the same string is reused by every lookup.
+function keyId(key: Uint8Array): string {
+  const known = sharedKeyId(key);
+  if (known) return known;
+  const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+  if (known === null) rememberKeyId(key, id);
+  return id;
+}
 const keyOf = (id: string): Uint8Array => Buffer.from(id, "latin1");
 
 /**
