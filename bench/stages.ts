@@ -49,6 +49,9 @@ const bench = startBenchNode("stages", chain, { keepRecent: 4, blockMs: 1000, ve
 const stopProfile = values.profile ? await startProfile(values.profile) : undefined;
 const admit: number[] = [];
 const block: number[] = [];
+/** Of the block: from its close to its commit (the rest is executing its txs). */
+const close: number[] = [];
+bench.node.onBlock((_, timing) => close.push((timing.closeMs * 1000) / TXS));
 for (const txs of rounds) {
   let started = performance.now();
   const submitted = txs.map((tx) => bench.node.submit(tx));
@@ -68,12 +71,15 @@ const warm = (xs: number[]) => xs.slice(1).sort((a, b) => a - b);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 progress(`admit µs/tx by round: ${admit.map(round1).join(" ")}`);
 progress(`block µs/tx by round: ${block.map(round1).join(" ")}`);
+progress(`of which close to commit: ${close.map(round1).join(" ")}`);
 const a = warm(admit);
 const b = warm(block);
+const c = warm(close);
 console.log(
   JSON.stringify({
     admit_us_per_tx: round1(a[a.length >> 1]!),
     block_us_per_tx: round1(b[b.length >> 1]!),
+    close_us_per_tx: round1(c[c.length >> 1]!),
     admit_best_us: round1(a[0]!),
     block_best_us: round1(b[0]!),
     txs_per_round: TXS,

@@ -94,7 +94,9 @@ let committedInWindow = 0;
 let measureEnd = Number.POSITIVE_INFINITY;
 let maxRss = 0;
 const blockSizes: number[] = [];
-node.onBlock((b) => {
+const closeMs: number[] = [];
+node.onBlock((b, timing) => {
+  closeMs.push(timing.closeMs);
   const now = performance.now();
   for (const tx of b.block.txs) {
     const at = submittedAt.get(tx);
@@ -160,6 +162,11 @@ progress(
   `committed in the ${SECONDS} s window: ${committedInWindow} (${Math.round(committedInWindow / SECONDS)}/s); ` +
     `the window's ${measured} submissions took ${elapsedS.toFixed(1)} s to the last commit ` +
     `(${Math.round(measured / elapsedS)}/s end to end)`,
+);
+const closeSorted = [...closeMs].sort((a, b) => a - b);
+progress(
+  `block close to commit: median ${Math.round(closeSorted[closeSorted.length >> 1] ?? 0)} ms, ` +
+    `max ${Math.round(closeSorted[closeSorted.length - 1] ?? 0)} ms`,
 );
 progress(
   `blocks: ${blockSizes.join(" ")}; rejected ${rejected}${firstRejection ? ` (first: ${firstRejection})` : ""}`,

@@ -56,6 +56,12 @@ export function createMetrics(app: FastifyInstance, node: BttNode): ApiMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
     registers: [registry],
   });
+  const closeSeconds = new Histogram({
+    name: "btt_block_close_seconds",
+    help: "Time from closing a block to its commit, in which the node admits no transactions",
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [registry],
+  });
   const committedTxs = new Counter({
     name: "btt_committed_txs_total",
     help: "Transactions committed since the node started",
@@ -68,7 +74,10 @@ export function createMetrics(app: FastifyInstance, node: BttNode): ApiMetrics {
     lastTimeMs = header.timeMs;
     blockTxs.observe(block.block.txs.length);
     committedTxs.inc(block.block.txs.length);
-    if (timing) commitSeconds.observe(timing.commitMs / 1000);
+    if (timing) {
+      commitSeconds.observe(timing.commitMs / 1000);
+      closeSeconds.observe(timing.closeMs / 1000);
+    }
   });
 
   const http = new Histogram({

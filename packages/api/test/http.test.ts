@@ -282,6 +282,7 @@ describe("operations", () => {
       "btt_block_interval_seconds",
       "btt_block_txs",
       "btt_block_commit_seconds",
+      "btt_block_close_seconds_count",
       "btt_mempool_txs",
       "btt_http_request_duration_seconds_bucket",
     ]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { txMerkleRoot } from "./block-hash.ts";
+import { TxMerkleTree, txMerkleRoot } from "./block-hash.ts";
 import { sha256 } from "./hash.ts";
 
 describe("txMerkleRoot", () => {
@@ -17,6 +17,16 @@ describe("txMerkleRoot", () => {
     for (let n = 1; n <= 33; n++) {
       const leaves = Array.from({ length: n }, (_, i) => sha256(Buffer.from(`tx ${i}`)));
       expect(Buffer.from(txMerkleRoot(leaves))).toEqual(Buffer.from(reference(leaves)));
+    }
+  });
+
+  it("is built one tx at a time, with the root of every prefix on the way", () => {
+    const leaves = Array.from({ length: 40 }, (_, i) => sha256(Buffer.from(`tx ${i}`)));
+    const tree = new TxMerkleTree();
+    for (let n = 1; n <= leaves.length; n++) {
+      tree.add(leaves[n - 1]!);
+      expect(tree.size).toBe(n);
+      expect(Buffer.from(tree.root())).toEqual(Buffer.from(reference(leaves.slice(0, n))));
     }
   });
 

@@ -14,28 +14,58 @@ const NODE_PREFIX = 0x01;
 
 /**
  * Merkle root of tx hashes, RFC 6962 style: leaf = SHA-256(0x00 ‖ hash), inner node =
- * SHA-256(0x01 ‖ left ‖ right), the left subtree holding the largest power of two of the leaves
- * (built bottom-up: an unpaired last node moves up a level unchanged). Empty: SHA-256("").
+ * SHA-256(0x01 ‖ left ‖ right), the left subtree holding the largest power of two of the leaves.
+ * Empty: SHA-256("").
  */
 export function txMerkleRoot(hashes: readonly Uint8Array[]): Uint8Array {
-  if (hashes.length === 0) return sha256(new Uint8Array(0));
-  const scratch = new Uint8Array(65);
-  let level: Uint8Array[] = hashes.map((h) => {
-    const leaf = new Uint8Array(1 + h.length);
-    leaf[0] = LEAF_PREFIX;
-    leaf.set(h, 1);
-    return sha256(leaf);
-  });
-  scratch[0] = NODE_PREFIX;
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) {
-      scratch.set(level[i]!, 1);
-      scratch.set(level[i + 1]!, 33);
-      next.push(sha256(scratch));
-    }
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
+  const tree = new TxMerkleTree();
+  for (const h of hashes) tree.add(h);
+  return tree.root();
+}
+
+/**
+ * The tx Merkle root built one tx at a time, so a block producer can hash its txs as it executes
+ * them. It keeps the roots of the perfect subtrees so far (sizes the binary digits of the count,
+ * largest first); two of the same size merge as soon as they exist, and the root folds the rest
+ * from the right, which is RFC 6962's split at the largest power of two.
+ */
+export class TxMerkleTree {
+  private readonly roots: Uint8Array[] = [];
+  private readonly sizes: number[] = [];
+  private readonly scratch = new Uint8Array(65);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
   }
-  return level[0]!;
+
+  add(hash: Uint8Array): void {
+    const leaf = new Uint8Array(1 + hash.length);
+    leaf[0] = LEAF_PREFIX;
+    leaf.set(hash, 1);
+    let node = sha256(leaf);
+    let size = 1;
+    while (this.sizes.length > 0 && this.sizes[this.sizes.length - 1] === size) {
+      node = this.parent(this.roots.pop()!, node);
+      this.sizes.pop();
+      size *= 2;
+    }
+    this.roots.push(node);
+    this.sizes.push(size);
+    this.count++;
+  }
+
+  root(): Uint8Array {
+    if (this.roots.length === 0) return sha256(new Uint8Array(0));
+    let node = this.roots[this.roots.length - 1]!;
+    for (let i = this.roots.length - 2; i >= 0; i--) node = this.parent(this.roots[i]!, node);
+    return node;
+  }
+
+  private parent(left: Uint8Array, right: Uint8Array): Uint8Array {
+    this.scratch[0] = NODE_PREFIX;
+    this.scratch.set(left, 1);
+    this.scratch.set(right, 33);
+    return sha256(this.scratch);
+  }
 }

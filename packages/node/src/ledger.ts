@@ -11,6 +11,7 @@ import {
   sha256,
   type TxResult,
   toHex,
+  TxMerkleTree,
 } from "@btt/core";
 import {
   type BlockInfo,
@@ -31,9 +32,8 @@ import {
   blockHash,
   blockResultsFromParts,
   type CommittedBlock,
-  encodeResultParts,
   type ResultParts,
-  txMerkleRoot,
+  TxResultsEncoder,
 } from "./block-store/index.ts";
 import type { GenesisDoc } from "./genesis.ts";
 import { PastStateStore } from "./past-state.ts";
@@ -194,27 +194,21 @@ export class Ledger {
     const { txs } = open;
     const execution = open.block.close();
     const prepared = this.state.prepare(height, execution.changes);
+    const beginBlockEvents = execution.beginBlockEvents.map(toEvent);
+    const endBlockEvents = execution.endBlockEvents.map(toEvent);
     const results = create(BlockResultsSchema, {
-      txResults: execution.txs.map(
-        (t): TxResult => ({
-          $typeName: "btt.node.v1.TxResult",
-          code: t.code,
-          log: t.log,
-          events: t.events.map(toEvent),
-          fee: t.fee.toString(),
-        }),
-      ),
-      beginBlockEvents: execution.beginBlockEvents.map(toEvent),
-      endBlockEvents: execution.endBlockEvents.map(toEvent),
+      txResults: open.txResults,
+      beginBlockEvents,
+      endBlockEvents,
     });
-    const resultParts = encodeResultParts(results);
+    const resultParts = open.resultsEncoder.finish(beginBlockEvents, endBlockEvents);
     const txHashes = txs.map((t) => t.decoded.hash);
     const header = create(BlockHeaderSchema, {
       chainId: this.chainId,
       height: BigInt(height),
       timeMs: info.timeMs,
       previousHash: open.previousHash,
-      txRoot: txMerkleRoot(txHashes),
+      txRoot: open.txTree.root(),
       appHash: prepared.root,
       resultsHash: sha256(blockResultsFromParts(resultParts)),
       proposer: info.proposer,
@@ -346,6 +340,10 @@ export class Ledger {
 /** A block opened by `Ledger.open`: the txs added so far, executed in that order. */
 export class LedgerBlock {
   readonly txs: BlockTx[] = [];
+  /** The txs' results, built and encoded as each executes: the close has less left to do. */
+  readonly txResults: TxResult[] = [];
+  readonly resultsEncoder = new TxResultsEncoder();
+  readonly txTree = new TxMerkleTree();
   private bytes = 0;
 
   constructor(
@@ -366,6 +364,16 @@ export class LedgerBlock {
     const result = this.block.add(tx);
     this.txs.push(tx);
     this.bytes += tx.decoded.bytes.length;
+    const txResult: TxResult = {
+      $typeName: "btt.node.v1.TxResult",
+      code: result.code,
+      log: result.log,
+      events: result.events.map(toEvent),
+      fee: result.fee.toString(),
+    };
+    this.txResults.push(txResult);
+    this.resultsEncoder.add(txResult);
+    this.txTree.add(tx.decoded.hash);
     return result;
   }
 }

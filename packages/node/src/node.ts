@@ -29,6 +29,11 @@ export const DEFAULT_BLOCK_LIMITS: BlockLimits = { maxTxs: 50_000, maxBytes: 16 
 export interface BlockTiming {
   /** Milliseconds to execute and commit the block (Ledger.commitBlock). */
   commitMs: number;
+  /**
+   * Of those, the milliseconds from closing the block to its commit: the stretch in which the
+   * node admits nothing (the solo driver executes txs while the block is open, before this).
+   */
+  closeMs: number;
 }
 
 /** A block the node is producing (solo driver): opened, filled over time, then committed. */
@@ -136,7 +141,7 @@ export class BttNode {
     const started = performance.now();
     try {
       const executed = this.ledger.finish(block.ledger);
-      return this.commitExecuted(executed, block.executeMs + performance.now() - started);
+      return this.commitExecuted(executed, block.executeMs, started);
     } catch (err) {
       // Nothing was written (persist is one transaction): the txs may go into another block.
       this.abandonBlock(block);
@@ -154,10 +159,10 @@ export class BttNode {
    * Writes a block executed with `ledger.execute`, drops its txs from the mempool (re-checking
    * the rest) and tells the listeners. The solo driver and CometBFT's Commit both end here.
    */
-  commitExecuted(executed: ExecutedBlock, executeMs = 0): CommittedBlock {
-    const started = performance.now();
+  commitExecuted(executed: ExecutedBlock, executeMs = 0, closedAt = performance.now()): CommittedBlock {
     const committed = this.ledger.persist(executed);
-    const timing: BlockTiming = { commitMs: executeMs + performance.now() - started };
+    const closeMs = performance.now() - closedAt;
+    const timing: BlockTiming = { commitMs: executeMs + closeMs, closeMs };
     this.mempool.update(executed.txHashes);
     for (const listener of this.listeners) listener(committed, timing);
     return committed;

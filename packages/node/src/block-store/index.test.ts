@@ -6,6 +6,7 @@ describe("block-store/index.ts", () => {
     expect(Object.keys(blockStore).sort()).toEqual([
       "BlockBody",
       "BlockStore",
+      "TxResultsEncoder",
       "blockHash",
       "blockResultsFromParts",
       "decodeBlockRecord",

@@ -30,6 +30,7 @@ export {
   encodeBlockResults,
   encodeResultParts,
   type ResultParts,
+  TxResultsEncoder,
 } from "./results-codec.ts";
 export {
   BlockStore,

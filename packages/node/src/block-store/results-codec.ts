@@ -148,17 +148,34 @@ export function blockResultsFromParts(parts: ResultParts): Uint8Array {
  * tx, and an encoded BlockResults holding only the begin/end block events.
  */
 export function encodeResultParts(results: BlockResults): ResultParts {
-  const count = results.txResults.length;
-  const w = new ByteWriter(count * 256 + 64);
-  const ends = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    writeTxResult(w, results.txResults[i]!);
-    ends[i] = w.pos;
+  const encoder = new TxResultsEncoder(results.txResults.length);
+  for (const r of results.txResults) encoder.add(r);
+  return encoder.finish(results.beginBlockEvents, results.endBlockEvents);
+}
+
+/** encodeResultParts one TxResult at a time (a block producer encodes each as it executes it). */
+export class TxResultsEncoder {
+  private readonly w: ByteWriter;
+  private readonly ends: number[] = [];
+
+  constructor(expectedTxs = 64) {
+    this.w = new ByteWriter(expectedTxs * 256 + 64);
   }
-  const parts: Uint8Array[] = new Array(count);
-  for (let i = 0; i < count; i++) parts[i] = w.buf.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!);
-  const extra = new ByteWriter(64);
-  for (const e of results.beginBlockEvents) writeEvent(extra, 0x12, e);
-  for (const e of results.endBlockEvents) writeEvent(extra, 0x1a, e);
-  return { results: parts, extra: extra.view() };
+
+  add(result: TxResult): void {
+    writeTxResult(this.w, result);
+    this.ends.push(this.w.pos);
+  }
+
+  finish(beginBlockEvents: readonly Event[], endBlockEvents: readonly Event[]): ResultParts {
+    const { ends } = this;
+    // Views taken now: the writer's buffer may have been replaced while it grew.
+    const buf = this.w.buf;
+    const parts: Uint8Array[] = new Array(ends.length);
+    for (let i = 0; i < ends.length; i++) parts[i] = buf.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!);
+    const extra = new ByteWriter(64);
+    for (const e of beginBlockEvents) writeEvent(extra, 0x12, e);
+    for (const e of endBlockEvents) writeEvent(extra, 0x1a, e);
+    return { results: parts, extra: extra.view() };
+  }
 }
