@@ -9,9 +9,9 @@ import {
   type Event,
   PublicKeySchema,
   sha256,
+  TxMerkleTree,
   type TxResult,
   toHex,
-  TxMerkleTree,
 } from "@btt/core";
 import {
   type BlockInfo,
@@ -28,6 +28,7 @@ import { create, fromJson } from "@bufbuild/protobuf";
 import { open, type RootDatabase } from "lmdb";
 import { Application, type BlockExecution, type BlockTx, type ExecutedTx, type OpenBlock } from "./app.ts";
 import {
+  type BlockAccounts,
   BlockStore,
   blockHash,
   blockResultsFromParts,
@@ -58,6 +59,8 @@ export interface ExecutedBlock extends CommittedBlock {
   readonly prepared: PreparedCommit;
   /** The results encoded (for the results hash, and the block record). */
   readonly resultParts: ResultParts;
+  /** The txs' per-account index entries, collected as they executed. */
+  readonly accounts: BlockAccounts;
 }
 
 export interface StateProof {
@@ -178,7 +181,11 @@ export class Ledger {
       info,
       height === 1 ? this.opts.genesis.app_state : undefined,
     );
-    return new LedgerBlock(open, previous ? blockHash(previous) : new Uint8Array(32));
+    return new LedgerBlock(
+      open,
+      previous ? blockHash(previous) : new Uint8Array(32),
+      this.blocks.startAccounts(),
+    );
   }
 
   /** Closes an open block: end-block hooks, the state root, results and header. Nothing written. */
@@ -223,6 +230,7 @@ export class Ledger {
       txHashes,
       prepared,
       resultParts,
+      accounts: open.accounts,
     };
   }
 
@@ -231,7 +239,7 @@ export class Ledger {
    * the current state (else INTERNAL, or the state's STALE_PREPARE, and nothing is written).
    */
   persist(executed: ExecutedBlock): CommittedBlock & { execution: BlockExecution } {
-    const { block, hash, results, execution, prepared, txHashes, resultParts } = executed;
+    const { block, hash, results, execution, prepared, txHashes, resultParts, accounts } = executed;
     const committed = { block, hash, results, execution };
     const height = Number(block.header!.height);
     if (height !== this.height + 1) {
@@ -245,7 +253,7 @@ export class Ledger {
       this.blocks.putBlock(
         committed,
         execution.txs.map((t) => t.accounts),
-        { txHashes, resultParts },
+        { txHashes, resultParts, accounts },
       );
       if (height === 1) this.meta.putSync(META_GENESIS, toHex(genesisFingerprint(this.opts.genesis)));
     });
@@ -349,6 +357,8 @@ export class LedgerBlock {
   constructor(
     readonly block: OpenBlock,
     readonly previousHash: Uint8Array,
+    /** The per-account index entries of its txs, for the block store. */
+    readonly accounts: BlockAccounts,
   ) {}
 
   get height(): number {
@@ -374,6 +384,7 @@ export class LedgerBlock {
     this.txResults.push(txResult);
     this.resultsEncoder.add(txResult);
     this.txTree.add(tx.decoded.hash);
+    this.accounts.addTx(result.accounts);
     return result;
   }
 }

@@ -4,6 +4,7 @@ import * as blockStore from "./index.ts";
 describe("block-store/index.ts", () => {
   it("exports the block store's public API and nothing else", () => {
     expect(Object.keys(blockStore).sort()).toEqual([
+      "BlockAccounts",
       "BlockBody",
       "BlockStore",
       "TxResultsEncoder",

@@ -33,6 +33,7 @@ export {
   TxResultsEncoder,
 } from "./results-codec.ts";
 export {
+  BlockAccounts,
   BlockStore,
   type BlockStoreOptions,
   type CommittedBlock,

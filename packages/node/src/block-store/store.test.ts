@@ -366,6 +366,32 @@ describe("BlockStore", () => {
     expect(store.txsOfAccount(a.address, { limit: 10 }).txs.map((t) => t.height)).toEqual([2, 1]);
   });
 
+  it("takes account entries collected while the block executed, and only for that block", () => {
+    appendOne(transfers([{ from: a, to: b.address, amount: 1n }]));
+    const input = transfers([
+      { from: b, to: c.address, amount: 2n },
+      { from: a, to: c.address, amount: 3n },
+    ]);
+    const committed = makeBlock(2, blockHash(store.header(1)!), input);
+    const short = store.startAccounts();
+    short.addTx(input.accounts[0]!);
+    expect(() =>
+      root.transactionSync(() => store.putBlock(committed, input.accounts, { accounts: short })),
+    ).toThrow(/another block/);
+    const collected = store.startAccounts();
+    for (const accounts of input.accounts) collected.addTx(accounts);
+    root.transactionSync(() => store.putBlock(committed, input.accounts, { accounts: collected }));
+    expect(store.txsOfAccount(c.address, { limit: 10 }).txs.map((t) => [t.height, t.index])).toEqual([
+      [2, 1],
+      [2, 0],
+    ]);
+    expect(store.txsOfAccount(a.address, { limit: 10 }).txs.map((t) => [t.height, t.index])).toEqual([
+      [2, 1],
+      [1, 0],
+    ]);
+    expectSameBlock(store.block(2), committed);
+  });
+
   it("refuses writes outside a transaction and inconsistent blocks", () => {
     const input = transfers([{ from: a, to: b.address, amount: 1n }]);
     const committed = makeBlock(1, new Uint8Array(32), input);

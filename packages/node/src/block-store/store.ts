@@ -16,7 +16,7 @@ import {
 } from "@btt/core";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Database, RootDatabase } from "lmdb";
-import { AccountIndex } from "./account-index.ts";
+import { type AccountBatch, AccountIndex } from "./account-index.ts";
 import { BlockCache, type LoadedBlock } from "./block-cache.ts";
 import { CorruptRecordError, u32Key } from "./bytes.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -53,8 +53,35 @@ export interface BlockStoreOptions {
 
 type Bytes = Uint8Array;
 
+/**
+ * The per-account index entries of a block being produced, collected as its txs execute (so
+ * the block's commit has less to do). Valid only for the block after the latest stored one.
+ */
+export class BlockAccounts {
+  private count = 0;
+
+  constructor(
+    /** The index changes so far. */
+    readonly batch: AccountBatch,
+    /** The sequence number the block's first tx gets. */
+    readonly firstSeq: number,
+  ) {}
+
+  /** Records the accounts the block's next tx touched. */
+  addTx(accounts: readonly string[]): void {
+    const seq = this.firstSeq + this.count++;
+    for (const address of accounts) this.batch.add(address, seq);
+  }
+
+  get txs(): number {
+    return this.count;
+  }
+}
+
 /** What putBlock would otherwise compute itself. */
 export interface KnownBlockParts {
+  /** The accounts of every tx, collected by `startAccounts` as the block was executed. */
+  accounts?: BlockAccounts;
   /** The hash of each tx, in block order. */
   txHashes?: readonly Uint8Array[];
   /** encodeResultParts(results). */
@@ -126,10 +153,18 @@ export class BlockStore {
     const prepared = prepareRecord({ txs, ...(known.resultParts ?? encodeResultParts(results)) });
 
     // Account heads of the touched accounts (new accounts get ids), then the ids of the record's addresses.
-    const accounts = this.accountIndex.startBlock();
-    for (let i = 0; i < count; i++) {
-      const seq = firstSeq + i;
-      for (const address of txAccounts[i]!) accounts.add(address, seq);
+    let accounts: AccountBatch;
+    if (known.accounts) {
+      if (known.accounts.firstSeq !== firstSeq || known.accounts.txs !== count) {
+        throw new Error("putBlock: the block's account entries were collected for another block");
+      }
+      accounts = known.accounts.batch;
+    } else {
+      accounts = this.accountIndex.startBlock();
+      for (let i = 0; i < count; i++) {
+        const seq = firstSeq + i;
+        for (const address of txAccounts[i]!) accounts.add(address, seq);
+      }
     }
     const record = finishRecord(prepared, accounts.idsOf(prepared.distinct));
 
@@ -142,6 +177,11 @@ export class BlockStore {
     accounts.write();
     // Read again after the caller's transaction: an aborted one must not leave this height cached.
     this.latest = undefined;
+  }
+
+  /** Starts collecting the account index entries of the next block, tx by tx (see putBlock's `known`). */
+  startAccounts(): BlockAccounts {
+    return new BlockAccounts(this.accountIndex.startBlock(), this.txIndex.nextSeq());
   }
 
   /** The height of the last stored block (0 when empty); cached, since CheckTx asks for it per tx. */
