@@ -33,6 +33,8 @@ import {
   blockHash,
   blockResultsFromParts,
   type CommittedBlock,
+  type PreparedRecord,
+  RecordBuilder,
   type ResultParts,
   TxResultsEncoder,
 } from "./block-store/index.ts";
@@ -61,6 +63,8 @@ export interface ExecutedBlock extends CommittedBlock {
   readonly resultParts: ResultParts;
   /** The txs' per-account index entries, collected as they executed. */
   readonly accounts: BlockAccounts;
+  /** The block-store record, laid out as the txs executed. */
+  readonly record: PreparedRecord;
 }
 
 export interface StateProof {
@@ -209,6 +213,7 @@ export class Ledger {
       endBlockEvents,
     });
     const resultParts = open.resultsEncoder.finish(beginBlockEvents, endBlockEvents);
+    const record = open.record.finish(resultParts.extra);
     const txHashes = txs.map((t) => t.decoded.hash);
     const header = create(BlockHeaderSchema, {
       chainId: this.chainId,
@@ -231,6 +236,7 @@ export class Ledger {
       prepared,
       resultParts,
       accounts: open.accounts,
+      record,
     };
   }
 
@@ -239,7 +245,7 @@ export class Ledger {
    * the current state (else INTERNAL, or the state's STALE_PREPARE, and nothing is written).
    */
   persist(executed: ExecutedBlock): CommittedBlock & { execution: BlockExecution } {
-    const { block, hash, results, execution, prepared, txHashes, resultParts, accounts } = executed;
+    const { block, hash, results, execution, prepared, txHashes, resultParts, accounts, record } = executed;
     const committed = { block, hash, results, execution };
     const height = Number(block.header!.height);
     if (height !== this.height + 1) {
@@ -253,7 +259,7 @@ export class Ledger {
       this.blocks.putBlock(
         committed,
         execution.txs.map((t) => t.accounts),
-        { txHashes, resultParts, accounts },
+        { txHashes, resultParts, accounts, record },
       );
       if (height === 1) this.meta.putSync(META_GENESIS, toHex(genesisFingerprint(this.opts.genesis)));
     });
@@ -351,6 +357,8 @@ export class LedgerBlock {
   /** The txs' results, built and encoded as each executes: the close has less left to do. */
   readonly txResults: TxResult[] = [];
   readonly resultsEncoder = new TxResultsEncoder();
+  /** The block-store record, laid out as the txs come. */
+  readonly record = new RecordBuilder();
   readonly txTree = new TxMerkleTree();
   private bytes = 0;
 
@@ -382,7 +390,7 @@ export class LedgerBlock {
       fee: result.fee.toString(),
     };
     this.txResults.push(txResult);
-    this.resultsEncoder.add(txResult);
+    this.record.add(tx.decoded.bytes, this.resultsEncoder.add(txResult));
     this.txTree.add(tx.decoded.hash);
     this.accounts.addTx(result.accounts);
     return result;

@@ -7,6 +7,7 @@ describe("block-store/index.ts", () => {
       "BlockAccounts",
       "BlockBody",
       "BlockStore",
+      "RecordBuilder",
       "TxResultsEncoder",
       "blockHash",
       "blockResultsFromParts",

@@ -24,7 +24,14 @@
 //  - merkle.ts         blockHash and txMerkleRoot (re-exported from @btt/core)
 //  - bytes.ts          ByteWriter, ByteReader, varints, CorruptRecordError
 export { blockHash, txMerkleRoot } from "./merkle.ts";
-export { BlockBody, type BodyInput, decodeBlockRecord, encodeBlockRecord } from "./record.ts";
+export {
+  BlockBody,
+  type BodyInput,
+  decodeBlockRecord,
+  encodeBlockRecord,
+  type PreparedRecord,
+  RecordBuilder,
+} from "./record.ts";
 export {
   blockResultsFromParts,
   encodeBlockResults,

@@ -2,7 +2,7 @@ import { encodeAddress, TxResultSchema } from "@btt/core";
 import { equals, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeBlockRecord, encodeBlockRecord } from "./record.ts";
+import { decodeBlockRecord, encodeBlockRecord, prepareRecord, RecordBuilder } from "./record.ts";
 import { signers, transfers } from "./test-helpers.ts";
 
 describe("block records", () => {
@@ -67,6 +67,28 @@ describe("block records", () => {
     }
     const raw = input.txs.reduce((n, t) => n + t.length, 0) + results.reduce((n, r) => n + r.length, 0);
     expect(record.length).toBeLessThan(raw / 3);
+  });
+
+  it("cut an address that one tx's result starts and the next tx ends, when built tx by tx", () => {
+    const address = Buffer.from(encodeAddress(new Uint8Array(20).fill(7)));
+    const half = 20;
+    const builder = new RecordBuilder();
+    builder.add(
+      Buffer.from("first tx "),
+      Buffer.concat([Buffer.from("its result "), address.subarray(0, half)]),
+    );
+    builder.add(Buffer.concat([address.subarray(half), Buffer.from(" second tx")]), Buffer.from("done"));
+    const prepared = builder.finish(new Uint8Array(0));
+    expect(prepared.which).toEqual([0]);
+    expect(Buffer.from(prepared.distinct)).toEqual(Buffer.alloc(20, 7));
+    expect(Buffer.from(prepared.stripped).toString("latin1")).toBe("first tx its result  second txdone");
+    // The same as prepareRecord over the whole block.
+    const whole = prepareRecord({
+      txs: [Buffer.from("first tx "), Buffer.concat([address.subarray(half), Buffer.from(" second tx")])],
+      results: [Buffer.concat([Buffer.from("its result "), address.subarray(0, half)]), Buffer.from("done")],
+      extra: new Uint8Array(0),
+    });
+    expect(whole).toEqual(prepared);
   });
 
   it("reject unknown formats and corrupt data", () => {

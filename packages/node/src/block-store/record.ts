@@ -91,87 +91,120 @@ function signatureStart(tx: Uint8Array): number {
 /** Rearranges a block (layout, sigs, text) and cuts the addresses out of its text. */
 export function prepareRecord(input: BodyInput): PreparedRecord {
   const { txs, results, extra } = input;
-  const count = txs.length;
-  if (results.length !== count) throw new Error("block record: one result per tx is needed");
-  let textSize = extra.length;
-  let sigSize = 0;
-  const sigAt = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const tx = txs[i]!;
-    const at = signatureStart(tx);
-    sigAt[i] = at;
-    if (at >= 0) {
-      textSize += at;
-      sigSize += tx.length - at;
-    } else textSize += tx.length;
-    textSize += results[i]!.length;
-  }
-  const layout = new ByteWriter(count * 6 + 16);
-  const text = new Uint8Array(textSize);
-  const sigs = new Uint8Array(sigSize);
-  layout.varint(count);
-  let t = 0;
-  let s = 0;
-  for (let i = 0; i < count; i++) {
-    const tx = txs[i]!;
-    const at = sigAt[i]!;
-    const result = results[i]!;
-    if (at >= 0) {
-      text.set(tx.subarray(0, at), t);
-      t += at;
-      sigs.set(tx.subarray(at), s);
-      s += tx.length - at;
-      layout.varint(at);
-      layout.varint(tx.length - at);
-    } else {
-      text.set(tx, t);
-      t += tx.length;
-      layout.varint(tx.length);
-      layout.varint(0);
-    }
-    text.set(result, t);
-    t += result.length;
-    layout.varint(result.length);
-  }
-  text.set(extra, t);
-  layout.varint(extra.length);
+  if (results.length !== txs.length) throw new Error("block record: one result per tx is needed");
+  const builder = new RecordBuilder();
+  for (let i = 0; i < txs.length; i++) builder.add(txs[i]!, results[i]!);
+  return builder.finish(extra);
+}
 
-  // Cut the addresses out of the text, compacting it in place.
-  const distinct = new ByteWriter(count * 24 + 32);
-  const gaps: number[] = [];
-  const which: number[] = [];
+/**
+ * prepareRecord one tx at a time, so a block producer can do it while the block executes. The
+ * text is scanned for addresses as it grows; an address prefix too close to the end waits for
+ * the bytes that follow, so the cuts are those of one scan over the whole text.
+ */
+export class RecordBuilder {
+  /** Per tx: varint bytes before the signature, signature bytes, result bytes (count goes first at finish). */
+  private readonly perTx = new ByteWriter(1024);
+  private readonly text = new ByteWriter(16 * 1024);
+  private readonly sigs = new ByteWriter(4 * 1024);
+  private readonly distinct = new ByteWriter(1024);
+  private readonly gaps: number[] = [];
+  private readonly which: number[] = [];
   /** First 30 address bits (a small integer) → distinct index; a mismatch of the other bits just adds an entry. */
-  const seen = new Map<number, number>();
-  const textBuf = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  let kept = 0;
-  let from = 0;
-  let p = textBuf.indexOf(ADDRESS_PREFIX_BYTES, 0);
-  while (p >= 0) {
-    distinct.ensure(ADDRESS_BYTES);
-    const d = distinct.pos;
-    const b = distinct.buf;
-    if (!parseAddressAt(text, p, b, d)) {
-      p = textBuf.indexOf(ADDRESS_PREFIX_BYTES, p + 1);
-      continue;
+  private readonly seen = new Map<number, number>();
+  private count = 0;
+  /** Text bytes kept so far, compacted at the front of the text. */
+  private kept = 0;
+  /** Where the text not yet compacted starts (just after the last address cut out). */
+  private from = 0;
+  /** Where the next search for an address prefix starts. */
+  private scanAt = 0;
+  private finished = false;
+
+  /** Appends a tx and its encoded TxResult (both copied). */
+  add(tx: Uint8Array, result: Uint8Array): void {
+    if (this.finished) throw new Error("block record: finished");
+    const at = signatureStart(tx);
+    if (at >= 0) {
+      this.text.bytes(tx.subarray(0, at));
+      this.sigs.bytes(tx.subarray(at));
+      this.perTx.varint(at);
+      this.perTx.varint(tx.length - at);
+    } else {
+      this.text.bytes(tx);
+      this.perTx.varint(tx.length);
+      this.perTx.varint(0);
     }
-    gaps.push(p - from);
-    if (kept !== from) text.copyWithin(kept, from, p);
-    kept += p - from;
-    from = p + ADDRESS_CHARS;
-    const id = ((b[d]! << 22) | (b[d + 1]! << 14) | (b[d + 2]! << 6) | (b[d + 3]! >>> 2)) & 0x3fffffff;
-    const known = seen.get(id);
-    if (known !== undefined && sameAddress(b, known * ADDRESS_BYTES, b, d)) which.push(known);
-    else {
-      const index = d / ADDRESS_BYTES;
-      seen.set(id, index);
-      which.push(index);
-      distinct.pos += ADDRESS_BYTES;
-    }
-    p = textBuf.indexOf(ADDRESS_PREFIX_BYTES, from);
+    this.text.bytes(result);
+    this.perTx.varint(result.length);
+    this.count++;
+    this.scan(false);
   }
-  if (kept !== from) text.copyWithin(kept, from);
-  const stripped = text.subarray(0, kept + text.length - from);
-  return { layout: layout.view(), sigs, stripped, gaps, which, distinct: distinct.view() };
+
+  /** Appends the block-level events (an encoded BlockResults without tx results) and ends the record. */
+  finish(extra: Uint8Array): PreparedRecord {
+    if (this.finished) throw new Error("block record: finished");
+    this.finished = true;
+    this.text.bytes(extra);
+    this.scan(true);
+    const layout = new ByteWriter(this.perTx.pos + 16);
+    layout.varint(this.count);
+    layout.bytes(this.perTx.view());
+    layout.varint(extra.length);
+    const text = this.text.buf;
+    const end = this.text.pos;
+    if (this.kept !== this.from) text.copyWithin(this.kept, this.from, end);
+    return {
+      layout: layout.view(),
+      sigs: this.sigs.view(),
+      stripped: text.subarray(0, this.kept + end - this.from),
+      gaps: this.gaps,
+      which: this.which,
+      distinct: this.distinct.view(),
+    };
+  }
+
+  /** Cuts out the addresses found since the last scan, compacting the text in place. */
+  private scan(final: boolean): void {
+    const text = this.text.buf;
+    const end = this.text.pos;
+    const textBuf = Buffer.from(text.buffer, text.byteOffset, end);
+    let p = textBuf.indexOf(ADDRESS_PREFIX_BYTES, this.scanAt);
+    while (p >= 0) {
+      if (p + ADDRESS_CHARS > end) {
+        if (!final) {
+          this.scanAt = p; // the rest of it may come with the next tx
+          return;
+        }
+        p = textBuf.indexOf(ADDRESS_PREFIX_BYTES, p + 1);
+        continue;
+      }
+      const distinct = this.distinct;
+      distinct.ensure(ADDRESS_BYTES);
+      const d = distinct.pos;
+      const b = distinct.buf;
+      if (!parseAddressAt(text, p, b, d)) {
+        p = textBuf.indexOf(ADDRESS_PREFIX_BYTES, p + 1);
+        continue;
+      }
+      this.gaps.push(p - this.from);
+      if (this.kept !== this.from) text.copyWithin(this.kept, this.from, p);
+      this.kept += p - this.from;
+      this.from = p + ADDRESS_CHARS;
+      const id = ((b[d]! << 22) | (b[d + 1]! << 14) | (b[d + 2]! << 6) | (b[d + 3]! >>> 2)) & 0x3fffffff;
+      const known = this.seen.get(id);
+      if (known !== undefined && sameAddress(b, known * ADDRESS_BYTES, b, d)) this.which.push(known);
+      else {
+        const index = d / ADDRESS_BYTES;
+        this.seen.set(id, index);
+        this.which.push(index);
+        distinct.pos += ADDRESS_BYTES;
+      }
+      p = textBuf.indexOf(ADDRESS_PREFIX_BYTES, this.from);
+    }
+    // No prefix from here on; one may start in the last few bytes and end in the next tx's.
+    this.scanAt = Math.max(this.from, end - (ADDRESS_PREFIX_BYTES.length - 1));
+  }
 }
 
 /** Compresses a prepared record; `ids[j]` is the account id of distinct address j, or -1 to store it inline. */

@@ -162,9 +162,12 @@ export class TxResultsEncoder {
     this.w = new ByteWriter(expectedTxs * 256 + 64);
   }
 
-  add(result: TxResult): void {
+  /** Encodes one result; returns its bytes (a view, good until the next add). */
+  add(result: TxResult): Uint8Array {
+    const start = this.w.pos;
     writeTxResult(this.w, result);
     this.ends.push(this.w.pos);
+    return this.w.buf.subarray(start, this.w.pos);
   }
 
   finish(beginBlockEvents: readonly Event[], endBlockEvents: readonly Event[]): ResultParts {

@@ -20,7 +20,7 @@ import { type AccountBatch, AccountIndex } from "./account-index.ts";
 import { BlockCache, type LoadedBlock } from "./block-cache.ts";
 import { CorruptRecordError, u32Key } from "./bytes.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import { decodeBlockRecord, finishRecord, prepareRecord } from "./record.ts";
+import { decodeBlockRecord, finishRecord, type PreparedRecord, prepareRecord } from "./record.ts";
 import { encodeResultParts, type ResultParts } from "./results-codec.ts";
 import { MAX_SEQ, TX_HASH_DB_OPTIONS, TxIndex } from "./tx-index.ts";
 
@@ -80,6 +80,8 @@ export class BlockAccounts {
 
 /** What putBlock would otherwise compute itself. */
 export interface KnownBlockParts {
+  /** prepareRecord of the block, built by a RecordBuilder as the block was executed. */
+  record?: PreparedRecord;
   /** The accounts of every tx, collected by `startAccounts` as the block was executed. */
   accounts?: BlockAccounts;
   /** The hash of each tx, in block order. */
@@ -150,7 +152,8 @@ export class BlockStore {
     if (firstSeq + count > MAX_SEQ) throw new Error("putBlock: tx sequence numbers exhausted");
 
     // Results, encoded one by one (the record keeps each next to its tx).
-    const prepared = prepareRecord({ txs, ...(known.resultParts ?? encodeResultParts(results)) });
+    const prepared =
+      known.record ?? prepareRecord({ txs, ...(known.resultParts ?? encodeResultParts(results)) });
 
     // Account heads of the touched accounts (new accounts get ids), then the ids of the record's addresses.
     let accounts: AccountBatch;
