@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { createTxBody, encodeTx, signTx } from "@btt/core";
 import { bankMsg } from "@btt/modules";
-import { benchChain, startBenchNode, startProfile } from "./chain.ts";
+import { benchChain, startBenchNode, startHeapProfile, startProfile } from "./chain.ts";
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +16,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "9" },
     /** Write a CPU profile of the main thread to this file. */
     profile: { type: "string" },
+    /** Write an allocation-sampling profile (freed objects included) of the main thread to this file. */
+    "heap-profile": { type: "string" },
   },
 });
 const ACCOUNTS = Number(values.accounts);
@@ -46,7 +48,11 @@ const round = (): Uint8Array[] =>
 const rounds = Array.from({ length: ROUNDS }, round);
 
 const bench = startBenchNode("stages", chain, { keepRecent: 4, blockMs: 1000, verifyThreads: undefined });
-const stopProfile = values.profile ? await startProfile(values.profile) : undefined;
+const stopProfile = values.profile
+  ? await startProfile(values.profile)
+  : values["heap-profile"]
+    ? await startHeapProfile(values["heap-profile"])
+    : undefined;
 const admit: number[] = [];
 const block: number[] = [];
 /** Of the block: from its close to its commit (the rest is executing its txs). */
