@@ -241,11 +241,6 @@ export class OpenBlock {
     for (const m of app.modules) m.beginBlock?.(ctx);
   }
 
-  /** Txs executed so far. */
-  get size(): number {
-    return this.executed.length;
-  }
-
   add(tx: BlockTx): ExecutedTx {
     if (this.closed) throw new Error("the block is closed");
     const result = this.app.executeTx(this.state, this.info, tx);

@@ -196,12 +196,7 @@ export class Ledger {
   finish(open: LedgerBlock): ExecutedBlock {
     const { info } = open.block;
     const height = Number(info.height);
-    if (height !== this.height + 1) {
-      throw new BttError(
-        "INTERNAL",
-        `block ${height} is not the next block (the ledger is at ${this.height})`,
-      );
-    }
+    this.requireNext(height);
     const { txs } = open;
     const execution = open.block.close();
     const prepared = this.state.prepare(height, execution.changes);
@@ -248,12 +243,7 @@ export class Ledger {
     const { block, hash, results, execution, prepared, txHashes, resultParts, accounts, record } = executed;
     const committed = { block, hash, results, execution };
     const height = Number(block.header!.height);
-    if (height !== this.height + 1) {
-      throw new BttError(
-        "INTERNAL",
-        `block ${height} is not the next block (the ledger is at ${this.height})`,
-      );
-    }
+    this.requireNext(height);
     this.root.transactionSync(() => {
       this.state.write(prepared);
       this.blocks.putBlock(
@@ -265,6 +255,16 @@ export class Ledger {
     });
     this.committed.committedChanges(execution.changes);
     return committed;
+  }
+
+  /** Throws INTERNAL unless `height` is the block after the ledger's latest. */
+  private requireNext(height: number): void {
+    if (height !== this.height + 1) {
+      throw new BttError(
+        "INTERNAL",
+        `block ${height} is not the next block (the ledger is at ${this.height})`,
+      );
+    }
   }
 
   /**
@@ -368,10 +368,6 @@ export class LedgerBlock {
     /** The per-account index entries of its txs, for the block store. */
     readonly accounts: BlockAccounts,
   ) {}
-
-  get height(): number {
-    return Number(this.block.info.height);
-  }
 
   /** Bytes of the txs added so far. */
   get sizeBytes(): number {

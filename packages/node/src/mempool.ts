@@ -67,7 +67,7 @@ export class Mempool {
 
   /** True when at least one transaction is verified, not reaped, and next in its sender's nonce order. */
   hasReady(): boolean {
-    for (const queue of this.queues.values()) if (nextOf(queue)?.verified) return true;
+    for (const queue of this.queues.values()) if (queue.txs[firstUntaken(queue)]?.verified) return true;
     return false;
   }
 
@@ -250,10 +250,6 @@ function firstUntaken(queue: SenderQueue): number {
   let i = 0;
   while (queue.txs[i]?.taken) i++;
   return i;
-}
-
-function nextOf(queue: SenderQueue): PendingTx | undefined {
-  return queue.txs[firstUntaken(queue)];
 }
 
 function higherPriority(a: PendingTx, b: PendingTx): boolean {

@@ -62,7 +62,7 @@ export class SoloDriver {
     }
     this.dueAt = Date.now() + this.opts.blockIntervalMs;
     this.openNext();
-    this.schedule(Math.min(this.fillEveryMs, this.opts.blockIntervalMs));
+    this.scheduleFill();
   }
 
   /** Stops producing; the open block is dropped (its txs stay pending). */
@@ -105,7 +105,7 @@ export class SoloDriver {
     const now = Date.now();
     if (now < this.dueAt) {
       this.fill();
-      this.schedule(Math.max(0, Math.min(this.fillEveryMs, this.dueAt - Date.now())));
+      this.scheduleFill();
       return;
     }
     // A block that overran the interval makes the next one due at once, while the txs that came
@@ -125,6 +125,11 @@ export class SoloDriver {
     const elapsed = Date.now() - now;
     this.dueAt = now + this.opts.blockIntervalMs;
     if (elapsed >= this.opts.blockIntervalMs) this.overdueSince = Date.now();
+    this.scheduleFill();
+  }
+
+  /** The next tick: the next fill, or the close when that comes first. */
+  private scheduleFill(): void {
     this.schedule(Math.max(0, Math.min(this.fillEveryMs, this.dueAt - Date.now())));
   }
 

@@ -45,11 +45,12 @@ function fakeNode(blockMs: number) {
 }
 
 /** A solo driver with 1-second blocks over the fake node. */
-function driverOf(node: ReturnType<typeof fakeNode>["node"]): SoloDriver {
+function driverOf(node: ReturnType<typeof fakeNode>["node"], fillEveryMs?: number): SoloDriver {
   return new SoloDriver(node as unknown as BttNode, {
     blockIntervalMs: 1000,
     limits: { maxTxs: 10, maxBytes: 1000 },
     proposer: "btt1proposer",
+    ...(fillEveryMs === undefined ? {} : { fillEveryMs }),
   });
 }
 
@@ -71,12 +72,7 @@ describe("SoloDriver", () => {
   it("executes the txs that become ready into the open block while its interval runs", async () => {
     vi.useFakeTimers({ now: 0 });
     const { node, produced, fills } = fakeNode(10);
-    const driver = new SoloDriver(node as unknown as BttNode, {
-      blockIntervalMs: 1000,
-      limits: { maxTxs: 10, maxBytes: 1000 },
-      proposer: "btt1proposer",
-      fillEveryMs: 100,
-    });
+    const driver = driverOf(node, 100);
     driver.start();
     await vi.advanceTimersByTimeAsync(1_500);
     driver.stop();
