@@ -13,6 +13,8 @@ export class NonCanonicalError extends Error {}
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const LEN = 2;
 const VARINT = 0;
+/** The default of a message's bytes field that is not written (shared: nothing can change it). */
+const EMPTY = new Uint8Array(0);
 
 class StrictReader {
   pos: number;
@@ -65,36 +67,39 @@ class StrictReader {
   }
 
   /** The next field's number, checking its wire type and that fields come in order. */
-  field(previous: number, wireTypes: Record<number, number>, repeated: readonly number[] = []): number {
+  field(previous: number, fields: FieldTable): number {
     const tag = this.small();
     const number = tag >>> 3;
-    const expected = wireTypes[number];
+    const expected = fields.wireTypes[number];
     if (expected === undefined) throw new NonCanonicalError(`unknown field ${number}`);
     if ((tag & 7) !== expected) throw new NonCanonicalError(`field ${number} has the wrong wire type`);
-    if (number < previous || (number === previous && !repeated.includes(number))) {
+    if (number < previous || (number === previous && number !== fields.repeated)) {
       throw new NonCanonicalError(`field ${number} is out of order or repeated`);
     }
     return number;
   }
 
-  /** A length-delimited slice: [start, end) within the buffer. */
-  span(): [number, number] {
+  /** A length-delimited field: its length is read, `pos` moves past it; returns where it starts. */
+  span(): number {
     const length = this.small();
     const start = this.pos;
     if (length > this.end - start) throw new NonCanonicalError("length exceeds the message");
     this.pos = start + length;
-    return [start, this.pos];
+    return start;
   }
 
   bytes(allowEmpty: boolean): Uint8Array {
-    const [start, end] = this.span();
-    if (!allowEmpty && start === end) throw new NonCanonicalError("empty bytes field is written");
-    return this.buf.subarray(start, end);
+    const start = this.span();
+    if (!allowEmpty && start === this.pos) throw new NonCanonicalError("empty bytes field is written");
+    return this.buf.subarray(start, this.pos);
   }
 
   string(): string {
-    const [start, end] = this.span();
+    const start = this.span();
+    const end = this.pos;
     if (start === end) throw new NonCanonicalError("empty string field is written");
+    const ascii = asciiString(this.buf, start, end);
+    if (ascii !== undefined) return ascii;
     try {
       return utf8.decode(this.buf.subarray(start, end));
     } catch {
@@ -103,9 +108,40 @@ class StrictReader {
   }
 
   sub(): StrictReader {
-    const [start, end] = this.span();
-    return new StrictReader(this.buf, start, end);
+    const start = this.span();
+    return new StrictReader(this.buf, start, this.pos);
   }
+}
+
+/** A message's fields: the wire type of each field number, and the one repeated field (or 0). */
+interface FieldTable {
+  readonly wireTypes: readonly (number | undefined)[];
+  readonly repeated: number;
+}
+
+function fieldTable(wireTypes: Record<number, number>, repeated = 0): FieldTable {
+  const table: (number | undefined)[] = [];
+  for (const [number, wireType] of Object.entries(wireTypes)) table[Number(number)] = wireType;
+  return { wireTypes: table, repeated };
+}
+
+const TX_FIELDS = fieldTable({ 1: LEN, 2: LEN, 3: LEN });
+const BODY_FIELDS = fieldTable({ 1: LEN, 2: LEN, 3: VARINT, 4: LEN, 5: LEN, 6: LEN }, 5);
+const COIN_FIELDS = fieldTable({ 1: LEN, 2: LEN });
+const MSG_FIELDS = fieldTable({ 1: LEN, 2: LEN });
+const PUBLIC_KEY_FIELDS = fieldTable({ 1: LEN, 2: LEN, 3: LEN });
+const MULTISIG_FIELDS = fieldTable({ 1: VARINT, 2: LEN }, 2);
+
+// Short ASCII strings (chain ids, addresses, denominations, amounts, type names) are most of what a
+// tx holds: read as latin1, which for ASCII bytes is the same text, without TextDecoder's overhead.
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(start: number, end: number): string })
+  .latin1Slice;
+const ASCII_FAST_PATH_MAX = 256;
+
+function asciiString(buf: Uint8Array, start: number, end: number): string | undefined {
+  if (end - start > ASCII_FAST_PATH_MAX) return undefined;
+  for (let i = start; i < end; i++) if (buf[i]! > 0x7f) return undefined;
+  return latin1Slice.call(buf, start, end);
 }
 
 export function decodeTxStrict(bytes: Uint8Array): Tx {
@@ -118,7 +154,7 @@ export function decodeTxStrict(bytes: Uint8Array): Tx {
   };
   let last = 0;
   while (!r.done()) {
-    last = r.field(last, { 1: LEN, 2: LEN, 3: LEN });
+    last = r.field(last, TX_FIELDS);
     if (last === 1) tx.body = readBody(r.sub());
     else if (last === 2) tx.publicKey = readPublicKey(r.sub());
     else tx.signature = r.bytes(false);
@@ -138,7 +174,7 @@ function readBody(r: StrictReader): TxBody {
   };
   let last = 0;
   while (!r.done()) {
-    last = r.field(last, { 1: LEN, 2: LEN, 3: VARINT, 4: LEN, 5: LEN, 6: LEN }, [5]);
+    last = r.field(last, BODY_FIELDS);
     switch (last) {
       case 1:
         body.chainId = r.string();
@@ -167,7 +203,7 @@ function readCoin(r: StrictReader): Coin {
   const coin: Coin = { $typeName: "btt.tx.v1.Coin", denom: "", amount: "" };
   let last = 0;
   while (!r.done()) {
-    last = r.field(last, { 1: LEN, 2: LEN });
+    last = r.field(last, COIN_FIELDS);
     if (last === 1) coin.denom = r.string();
     else coin.amount = r.string();
   }
@@ -175,10 +211,10 @@ function readCoin(r: StrictReader): Coin {
 }
 
 function readMsg(r: StrictReader): Msg {
-  const msg: Msg = { $typeName: "btt.tx.v1.Msg", type: "", value: new Uint8Array(0) };
+  const msg: Msg = { $typeName: "btt.tx.v1.Msg", type: "", value: EMPTY };
   let last = 0;
   while (!r.done()) {
-    last = r.field(last, { 1: LEN, 2: LEN });
+    last = r.field(last, MSG_FIELDS);
     if (last === 1) msg.type = r.string();
     else msg.value = r.bytes(false);
   }
@@ -189,7 +225,7 @@ function readPublicKey(r: StrictReader): PublicKey {
   const key: PublicKey = { $typeName: "btt.tx.v1.PublicKey", key: { case: undefined } };
   if (r.done()) return key;
   // Nested multisig keys decode here and are refused by validatePublicKey, with a clear message.
-  const field = r.field(0, { 1: LEN, 2: LEN, 3: LEN });
+  const field = r.field(0, PUBLIC_KEY_FIELDS);
   // A oneof member is written even when empty: that is its presence.
   if (field === 1) key.key = { case: "ed25519", value: r.bytes(true) };
   else if (field === 2) key.key = { case: "mlDsa65", value: r.bytes(true) };
@@ -202,7 +238,7 @@ function readMultisig(r: StrictReader): MultisigKey {
   const multisig: MultisigKey = { $typeName: "btt.tx.v1.MultisigKey", threshold: 0, keys: [] };
   let last = 0;
   while (!r.done()) {
-    last = r.field(last, { 1: VARINT, 2: LEN }, [2]);
+    last = r.field(last, MULTISIG_FIELDS);
     if (last === 1) {
       multisig.threshold = r.small();
       if (multisig.threshold === 0) throw new NonCanonicalError("zero threshold is written");
