@@ -55,10 +55,22 @@ interface AccountHead {
   key: Buffer;
   id: number;
   archived: number;
-  /** Entries stored before this block, and the seqs this block adds. */
-  stored: number[];
+  /** The head's entries as stored before this block (encoded, see decodeSeqs), and the last of them (-1: none). */
+  stored: Uint8Array;
+  lastStored: number;
+  /** The seqs this block adds. */
   added: number[];
   isNew: boolean;
+}
+
+const NO_ENTRIES = new Uint8Array(0);
+
+/** The last seq of encoded entries (their sum), or -1 when there are none. */
+function lastSeqOf(entries: Uint8Array): number {
+  const r = new ByteReader(entries, "account index");
+  let seq = -1;
+  while (!r.done) seq = seq < 0 ? r.varint() : seq + r.varint();
+  return seq;
 }
 
 export class AccountIndex {
@@ -175,7 +187,24 @@ export class AccountBatch {
     const w = new ByteWriter(256);
     for (const i of sorted) {
       const head = changed[i]!;
-      const seqs = head.stored;
+      // Usually the new entries fit after the stored ones: their deltas are appended.
+      w.pos = 0;
+      let previous = head.lastStored;
+      for (const seq of head.added) {
+        w.varint(previous < 0 ? seq : seq - previous);
+        previous = seq;
+      }
+      if (head.stored.length + w.pos <= ACCOUNT_CHUNK_BYTES) {
+        const value = new ByteWriter(head.stored.length + w.pos + 10);
+        value.varint(head.id);
+        value.varint(head.archived);
+        value.bytes(head.stored);
+        value.bytes(w.view());
+        this.accounts.putSync(head.key, Buffer.from(value.buf.buffer, value.buf.byteOffset, value.pos));
+        continue;
+      }
+      // Else the head is full: what the chunking below makes of all its entries.
+      const seqs = decodeSeqs(new ByteReader(head.stored, "account index"));
       for (const seq of head.added) seqs.push(seq);
       // Move full chunks out of the head, oldest entries first.
       let from = 0;
@@ -212,10 +241,21 @@ export class AccountBatch {
       const r = new ByteReader(value, "account index");
       const id = r.varint();
       const archived = r.varint();
-      head = { key, id, archived, stored: decodeSeqs(r), added: [], isNew: false };
+      // A copy: the buffer is reused by the next read.
+      const stored = new Uint8Array(value.length - r.pos);
+      stored.set(value.subarray(r.pos));
+      head = { key, id, archived, stored, lastStored: lastSeqOf(stored), added: [], isNew: false };
     } else if (create) {
       if (this.nextId < 0) this.nextId = this.nextAccountId();
-      head = { key, id: this.nextId++, archived: 0, stored: [], added: [], isNew: true };
+      head = {
+        key,
+        id: this.nextId++,
+        archived: 0,
+        stored: NO_ENTRIES,
+        lastStored: -1,
+        added: [],
+        isNew: true,
+      };
     } else return undefined;
     this.heads.set(name, head);
     return head;
