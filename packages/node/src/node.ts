@@ -78,6 +78,16 @@ export class BttNode {
     return this.verifier.busy;
   }
 
+  /** A mark of the signature checks requested so far, for `verifiedThrough`. */
+  get verificationMark(): number {
+    return this.verifier.mark;
+  }
+
+  /** True when every signature check requested before `mark` was taken has been answered. */
+  verifiedThrough(mark: number): boolean {
+    return this.verifier.answeredThrough(mark);
+  }
+
   get height(): number {
     return this.ledger.height;
   }

@@ -14,10 +14,18 @@ export interface SoloDriverOptions {
    * the interval only has to close and write the block.
    */
   fillEveryMs?: number;
+  /**
+   * At the end of the interval, how long the close may wait for the signature checks of txs
+   * submitted before it (default: a twentieth of the interval, at least 5 ms). Without the wait, a
+   * tx whose check is answered just after the close waits a whole further block.
+   */
+  verifyWaitMs?: number;
 }
 
 /** How often an overdue block looks whether the signature checks are done. */
 const OVERDUE_POLL_MS = 5;
+/** How often a due block looks whether the checks it waits for are answered. */
+const VERIFY_WAIT_POLL_MS = 2;
 
 /**
  * The embedded consensus driver: one validator that proposes and commits a block every
@@ -40,6 +48,9 @@ export class SoloDriver {
   private dueAt = 0;
   private readonly now: () => bigint;
   private readonly fillEveryMs: number;
+  private readonly verifyWaitMs: number;
+  /** The signature checks requested before the open block was due (see `verifyWaitMs`). */
+  private dueMark: number | undefined;
 
   constructor(
     private readonly node: BttNode,
@@ -47,6 +58,7 @@ export class SoloDriver {
   ) {
     this.now = opts.now ?? (() => BigInt(Date.now()));
     this.fillEveryMs = Math.max(5, opts.fillEveryMs ?? Math.floor(opts.blockIntervalMs / 20));
+    this.verifyWaitMs = Math.max(0, opts.verifyWaitMs ?? Math.max(5, Math.floor(opts.blockIntervalMs / 20)));
   }
 
   private get instant(): boolean {
@@ -119,6 +131,12 @@ export class SoloDriver {
         return;
       }
     }
+    if (this.overdueSince === undefined && this.waitingForChecks(now)) {
+      this.fill();
+      this.schedule(VERIFY_WAIT_POLL_MS);
+      return;
+    }
+    this.dueMark = undefined;
     this.overdueSince = undefined;
     this.produce();
     // Keep the cadence: the next block is due one interval after this one was closed.
@@ -126,6 +144,12 @@ export class SoloDriver {
     this.dueAt = now + this.opts.blockIntervalMs;
     if (elapsed >= this.opts.blockIntervalMs) this.overdueSince = Date.now();
     this.scheduleFill();
+  }
+
+  /** True while the due block waits for the checks of txs submitted before it was due. */
+  private waitingForChecks(now: number): boolean {
+    this.dueMark ??= this.node.verificationMark;
+    return now - this.dueAt < this.verifyWaitMs && !this.node.verifiedThrough(this.dueMark);
   }
 
   /** The next tick: the next fill, or the close when that comes first. */

@@ -53,6 +53,20 @@ for (const threads of [0, 1, 2]) {
       expect(await p.verify(msg, [{ ...check!, kind: 99 }])).toBe(false);
     });
 
+    it("tells when every request made before a mark has its answer", async () => {
+      const p = pool({ threads, batchSize: 16 });
+      expect(p.answeredThrough(p.mark)).toBe(true);
+      const first = Array.from({ length: 40 }, (_, i) => p.verify(message(i), checksOf(ed, message(i))));
+      const mark = p.mark;
+      expect(mark).toBe(40);
+      const later = p.verify(message(99), checksOf(ed, message(99)));
+      expect(p.answeredThrough(mark)).toBe(false);
+      await Promise.all(first);
+      expect(p.answeredThrough(mark)).toBe(true);
+      await later;
+      expect(p.answeredThrough(p.mark)).toBe(true);
+    });
+
     it("resolves each request of a mixed batch to its own result", async () => {
       const p = pool({ threads, batchSize: 64 });
       const requests = Array.from({ length: 300 }, (_, i) => {

@@ -53,6 +53,10 @@ export class VerifyPool {
   private consecutiveCrashes = 0;
   /** Set when workers keep dying (e.g. they cannot start): everything is verified inline. */
   private inline: boolean;
+  /** Requests numbered in order (1, 2, …); those not answered yet; all below `lowestOpen` are. */
+  private requested = 0;
+  private readonly open = new Set<number>();
+  private lowestOpen = 1;
 
   constructor(opts: Partial<VerifyPoolOptions> = {}) {
     const threads = opts.threads ?? Math.max(1, availableParallelism() - 1);
@@ -71,8 +75,21 @@ export class VerifyPool {
   verify(message: Uint8Array, checks: SingleKeyCheck[]): Promise<boolean> {
     if (this.closed) return Promise.reject(new Error("VerifyPool is closed"));
     if (checks.length === 0) return Promise.resolve(true);
+    const seq = ++this.requested;
+    this.open.add(seq);
     return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ message, checks, resolve, reject });
+      this.queue.push({
+        message,
+        checks,
+        resolve: (ok) => {
+          this.open.delete(seq);
+          resolve(ok);
+        },
+        reject: (err) => {
+          this.open.delete(seq);
+          reject(err);
+        },
+      });
       this.queuedChecks += checks.length;
       if (this.queuedChecks >= this.batchSize * Math.max(1, this.threads)) this.flush();
       else if (!this.flushScheduled) {
@@ -80,6 +97,17 @@ export class VerifyPool {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /** The number of requests made so far: a mark for `answeredThrough`. */
+  get mark(): number {
+    return this.requested;
+  }
+
+  /** True when every request up to `mark` (a value of `mark`) has its answer. */
+  answeredThrough(mark: number): boolean {
+    while (this.lowestOpen <= this.requested && !this.open.has(this.lowestOpen)) this.lowestOpen++;
+    return this.lowestOpen > mark;
   }
 
   /** True while checks are queued or out with the workers. */

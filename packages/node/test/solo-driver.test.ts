@@ -32,6 +32,10 @@ function fakeNode(blockMs: number) {
     /** Whether the txs that arrive during a block are still verifying when it ends. */
     verifyingAfterBlock: false,
     mempool: { hasReady: () => !node.verifying },
+    /** Signature checks requested so far, and answered (all of those up to `answered`). */
+    verificationMark: 0,
+    answered: 0,
+    verifiedThrough: (mark: number) => node.answered >= mark,
     openBlock: () => ({ ledger: {}, reaped: [], executeMs: 0 }),
     fillBlock: () => {
       filled++;
@@ -97,6 +101,32 @@ describe("SoloDriver", () => {
     driver.stop();
     expect(produced.length).toBe(2);
     expect(produced[1]).toBeGreaterThan(1000 + 1_500 + 390);
+  });
+
+  it("at the end of the interval, waits briefly for the checks of txs submitted before it", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { node, produced, fills } = fakeNode(0);
+    const driver = driverOf(node);
+    driver.start();
+    // Three checks are out when block 1 is due (at 1000); they are answered at 1020.
+    await vi.advanceTimersByTimeAsync(990);
+    node.verificationMark = 3;
+    await vi.advanceTimersByTimeAsync(30);
+    expect(produced).toEqual([]);
+    node.verificationMark = 5; // requested after the due time: not waited for
+    node.answered = 3;
+    await vi.advanceTimersByTimeAsync(5);
+    expect(produced).toHaveLength(1);
+    expect(produced[0]).toBeGreaterThanOrEqual(1020);
+    expect(produced[0]).toBeLessThan(1025);
+    // Filled while it waited, so the answered txs are in it.
+    expect(fills[0]).toBeGreaterThan(20);
+    // Block 2 (due one interval after block 1 closed): checks never answered, it waits at most 50 ms.
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(produced).toHaveLength(2);
+    expect(produced[1]! - produced[0]!).toBeGreaterThanOrEqual(1050);
+    expect(produced[1]! - produced[0]!).toBeLessThan(1060);
+    driver.stop();
   });
 
   it("cuts the block one interval after an overrun when the checks never finish", async () => {
