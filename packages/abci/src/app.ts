@@ -9,6 +9,7 @@ import {
   validatorUpdatesOf,
 } from "@btt/modules";
 import {
+  ACCOUNT_ATTRIBUTES,
   type ApplyOutcome,
   type BlockTx,
   type BttNode,
@@ -534,8 +535,20 @@ function execResult(code: number, log: string, events: readonly LedgerEvent[]): 
   };
 }
 
+/**
+ * CometBFT's kv tx indexer writes one entry per attribute marked `index` (besides tx.hash and
+ * tx.height, always indexed): only the accounts are, so `tx_search` finds an account's txs, and
+ * amounts and other values, which BTT's own API serves, cost the validators no index writes.
+ */
 function toAbciEvent(e: LedgerEvent): Event {
-  return { type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: true })) };
+  return {
+    type: e.type,
+    attributes: e.attributes.map((a) => ({
+      key: a.key,
+      value: a.value,
+      index: ACCOUNT_ATTRIBUTES.has(a.key),
+    })),
+  };
 }
 
 /** Bytes protobuf adds to a `repeated bytes` element: the tag and the length varint. */

@@ -94,6 +94,10 @@ describe("ABCI app over the socket", () => {
     const fin = await c.call(finalize(2, [tx0]));
     expect(fin.finalizeBlock!.txResults.map((r) => r.code)).toEqual([0]);
     expect(fin.finalizeBlock!.txResults[0]!.events.some((e) => e.type === "bank/transfer")).toBe(true);
+    // CometBFT's tx indexer gets the accounts only (one index write per marked attribute).
+    const transfer = fin.finalizeBlock!.txResults[0]!.events.find((e) => e.type === "bank/transfer")!;
+    const marked = Object.fromEntries(transfer.attributes.map((a) => [a.key, a.index]));
+    expect(marked).toMatchObject({ sender: true, recipient: true, amount: false });
     const appHash = fin.finalizeBlock!.appHash;
     // FinalizeBlock writes nothing: Info still reports block 1 until Commit.
     expect(

@@ -62,8 +62,11 @@ export interface BlockExecution {
   readonly changes: Array<[Uint8Array, Uint8Array | undefined]>;
 }
 
-/** Event attributes that name an account: the per-account tx index follows them. */
-const ACCOUNT_ATTRIBUTES = new Set([
+/**
+ * Event attributes that name an account: the per-account tx index follows them (and CometBFT's
+ * tx indexer indexes only these, see @btt/abci).
+ */
+export const ACCOUNT_ATTRIBUTES: ReadonlySet<string> = new Set([
   "sender",
   "recipient",
   "payer",
