@@ -5,16 +5,30 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import type { NodePorts } from "../src/testnet.ts";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports are drawn below the kernel's ephemeral range (32768 and up on Linux): a port the OS handed
+// out for a listener a moment ago can be taken as the local port of an outgoing connection (the
+// nodes dial each other) before the process that should listen on it starts.
+const PORT_RANGE_START = 20_000;
+const PORT_RANGE_SIZE = 12_000;
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
   });
+}
+
+/** A port on 127.0.0.1 nothing listens on, not handed out before by this process. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = PORT_RANGE_START + Math.floor(Math.random() * PORT_RANGE_SIZE);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canListen(port)) return port;
+  }
+  throw new Error("no free port found below the ephemeral range");
 }
 
 /** The parts of CometBFT RPC results the tests read. */

@@ -134,12 +134,16 @@ const MULTISIG_FIELDS = fieldTable({ 1: VARINT, 2: LEN }, 2);
 
 // Short ASCII strings (chain ids, addresses, denominations, amounts, type names) are most of what a
 // tx holds: read as latin1, which for ASCII bytes is the same text, without TextDecoder's overhead.
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(start: number, end: number): string })
-  .latin1Slice;
+// Node's Buffer has the native reader; in a browser (the SDK decodes txs too) TextDecoder it is.
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+const latin1Slice: Latin1Slice | undefined =
+  typeof Buffer === "undefined"
+    ? undefined
+    : (Buffer.prototype as unknown as { latin1Slice: Latin1Slice }).latin1Slice;
 const ASCII_FAST_PATH_MAX = 256;
 
 function asciiString(buf: Uint8Array, start: number, end: number): string | undefined {
-  if (end - start > ASCII_FAST_PATH_MAX) return undefined;
+  if (latin1Slice === undefined || end - start > ASCII_FAST_PATH_MAX) return undefined;
   for (let i = start; i < end; i++) if (buf[i]! > 0x7f) return undefined;
   return latin1Slice.call(buf, start, end);
 }
