@@ -89,3 +89,28 @@ describe("shared keys", () => {
     expect(state.counter.reads).toBe(2);
   });
 });
+
+describe("BranchStore savepoints", () => {
+  it("takes back exactly the writes made since the savepoint, and keeps them on release", () => {
+    const committed = new CommittedStore(reader({ a: "1", b: "2" }));
+    const block = new BranchStore(committed);
+    block.set(bytes("a"), bytes("10"));
+    block.savepoint();
+    block.set(bytes("a"), bytes("11"));
+    block.set(bytes("a"), bytes("12"));
+    block.delete(bytes("b"));
+    block.set(bytes("c"), bytes("3"));
+    expect(() => block.savepoint()).toThrow(/already open/);
+    block.rollback();
+    expect(block.get(bytes("a"))).toEqual(bytes("10"));
+    expect(block.get(bytes("b"))).toEqual(bytes("2"));
+    expect(block.get(bytes("c"))).toBeUndefined();
+    expect(block.changes()).toEqual([[bytes("a"), bytes("10")]]);
+    block.savepoint();
+    block.set(bytes("c"), bytes("4"));
+    block.release();
+    expect(block.get(bytes("c"))).toEqual(bytes("4"));
+    expect(block.changes()).toHaveLength(2);
+    expect(() => block.rollback()).toThrow(/no savepoint/);
+  });
+});

@@ -200,14 +200,16 @@ export class Application {
 
     const emit = (e: LedgerEvent) => events.push(e);
     this.ante.apply({ block, kv: state, emit }, outcome);
-    const messages = new BranchStore(state);
-    const ctx = { block, kv: messages, emit, sender, txHash: tx.decoded.hash };
+    // The messages write to the block's branch after a savepoint, taken back if one fails.
+    const ctx = { block, kv: state, emit, sender, txHash: tx.decoded.hash };
     const feeEvents = events.length;
+    state.savepoint();
     try {
       for (const m of outcome.messages) m.handler.execute(ctx, m.value);
-      messages.writeToParent();
+      state.release();
     } catch (err) {
       // The messages' writes and events are dropped; the fee and nonce stay.
+      state.rollback();
       return failed(err, events.slice(0, feeEvents), outcome.fee, [sender]);
     }
     return {

@@ -110,11 +110,23 @@ export class CommittedStore implements KeyedStore {
   }
 }
 
-/** A write-back cache over a parent store: reads fall through, writes stay until `writeToParent`. */
+/** A branch's write: the key bytes and the value, undefined marking a deletion. */
+interface BranchWrite {
+  key: Uint8Array;
+  value: Uint8Array | undefined;
+}
+
+/**
+ * A write-back cache over a parent store: reads fall through, writes stay until `writeToParent`.
+ * A savepoint lets a part of the writes be taken back (a tx's messages, when one fails) without a
+ * branch of its own, whose every read would go through one more layer.
+ */
 export class BranchStore implements KeyedStore {
-  // By key id: the key bytes and the value, undefined marking a deletion.
-  private readonly writes = new Map<string, { key: Uint8Array; value: Uint8Array | undefined }>();
+  // By key id.
+  private readonly writes = new Map<string, BranchWrite>();
   private readonly keyedParent: KeyedStore | undefined;
+  /** While a savepoint is open: per write since, its key id and the write it replaced (if any). */
+  private undo: Array<string | BranchWrite | undefined> | undefined;
 
   constructor(private readonly parent: KVStore) {
     this.keyedParent = isKeyed(parent) ? parent : undefined;
@@ -131,15 +143,41 @@ export class BranchStore implements KeyedStore {
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.writes.set(keyId(key), { key, value });
+    this.setKeyed(keyId(key), key, value);
   }
 
   delete(key: Uint8Array): void {
-    this.writes.set(keyId(key), { key, value: undefined });
+    this.setKeyed(keyId(key), key, undefined);
   }
 
   setKeyed(id: string, key: Uint8Array, value: Uint8Array | undefined): void {
+    if (this.undo) this.undo.push(id, this.writes.get(id));
     this.writes.set(id, { key, value });
+  }
+
+  /** Opens a savepoint: the writes from now on can be taken back with `rollback` (one at a time). */
+  savepoint(): void {
+    if (this.undo) throw new Error("a savepoint is already open");
+    this.undo = [];
+  }
+
+  /** Keeps the writes made since the savepoint, and closes it. */
+  release(): void {
+    if (!this.undo) throw new Error("no savepoint is open");
+    this.undo = undefined;
+  }
+
+  /** Takes back every write made since the savepoint, and closes it. */
+  rollback(): void {
+    const undo = this.undo;
+    if (!undo) throw new Error("no savepoint is open");
+    this.undo = undefined;
+    for (let i = undo.length - 2; i >= 0; i -= 2) {
+      const id = undo[i] as string;
+      const replaced = undo[i + 1] as BranchWrite | undefined;
+      if (replaced) this.writes.set(id, replaced);
+      else this.writes.delete(id);
+    }
   }
 
   *iterate(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]> {
