@@ -47,6 +47,8 @@ const { values } = parseArgs({
     broadcast: { type: "string", default: "true" },
     /** Write each app's CPU profile (node --cpu-prof) to this directory when it stops. */
     "cpu-prof": { type: "string" },
+    /** Write a Go CPU profile of node0's CometBFT over the measured window to this file (go tool pprof). */
+    pprof: { type: "string" },
     /** Keep the testnet directory (logs) instead of deleting it. */
     keep: { type: "boolean", default: false },
   },
@@ -86,8 +88,8 @@ function fundBenchAccounts(manifest: TestnetManifest, accounts: number): void {
 }
 
 /** Mempools that hold a whole run (CometBFT's and the app's), and the tx indexer chosen. */
-function sizeMempools(manifest: TestnetManifest): void {
-  for (const n of manifest.nodes) {
+function sizeMempools(manifest: TestnetManifest, pprofPort: number): void {
+  for (const [k, n] of manifest.nodes.entries()) {
     const path = join(n.cometHome, "config", "config.toml");
     let t = readFileSync(path, "utf8");
     t = setToml(t, "mempool", "size", String(Math.max(5000, TOTAL)));
@@ -97,6 +99,8 @@ function sizeMempools(manifest: TestnetManifest): void {
     t = setToml(t, "mempool", "recheck", values.recheck === "false" ? "false" : "true");
     t = setToml(t, "mempool", "broadcast", values.broadcast === "false" ? "false" : "true");
     t = setToml(t, "", "log_level", JSON.stringify("main:info,state:info,*:error"));
+    if (k === 0 && values.pprof)
+      t = setToml(t, "rpc", "pprof_laddr", JSON.stringify(`127.0.0.1:${pprofPort}`));
     writeFileSync(path, t);
     const configPath = homePaths(n.home).config;
     const config = JSON.parse(readFileSync(configPath, "utf8"));
@@ -186,7 +190,8 @@ try {
     ports: (i) => ports[i]!,
   });
   fundBenchAccounts(manifest, ACCOUNTS);
-  sizeMempools(manifest);
+  const pprofPort = await freePort();
+  sizeMempools(manifest, pprofPort);
   // `btt abci` run as this process runs (node with tsx's loader flags), as `btt testnet start` does.
   const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(values["cpu-prof"])}`] : [];
   const btt = [
@@ -293,6 +298,14 @@ try {
   );
   const startedAt = performance.now();
   const measureFrom = startedAt + WARMUP * 1000;
+  if (values.pprof) progress(`node0's CometBFT serves pprof at http://127.0.0.1:${pprofPort}/debug/pprof/`);
+  const pprof = values.pprof
+    ? sleep(WARMUP * 1000).then(async () => {
+        const res = await fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=${SECONDS}`);
+        writeFileSync(values.pprof!, Buffer.from(await res.arrayBuffer()));
+        progress(`CometBFT CPU profile of node0 written to ${values.pprof}`);
+      })
+    : Promise.resolve();
   let next = 0;
   let maxLagMs = 0;
   // The send phase lasts its time even when the network cannot take the rate: what is not sent
@@ -324,6 +337,7 @@ try {
     await sleep(100);
   }
   await sleep(300);
+  await pprof;
   polling = false;
   await poller;
   const windowS = (sendEnd - measureFrom) / 1000;

@@ -47,6 +47,7 @@ import {
   ResponseVerifyVoteExtension_VerifyStatus,
 } from "cosmjs-types/tendermint/abci/types";
 import { BlockIDFlag } from "cosmjs-types/tendermint/types/validator";
+import { constantResponse } from "./connection.ts";
 
 export interface AbciAppOptions {
   /** CometBFT blocks to keep below the latest (Commit's retain_height); 0 keeps them all. */
@@ -84,6 +85,9 @@ const APPLY_RESULTS: Record<ApplyOutcome["result"], ResponseApplySnapshotChunk_R
   retry: ResponseApplySnapshotChunk_Result.RETRY,
   reject_snapshot: ResponseApplySnapshotChunk_Result.REJECT_SNAPSHOT,
 };
+
+/** CheckTx's answer for an admitted tx, encoded once (most CheckTx get it). */
+const CHECK_TX_OK = constantResponse({ checkTx: checkTxResult(ErrorCode.OK, "") });
 
 /** The app hash Info reports before the first block: nothing, as InitChain returns. */
 const NO_APP_HASH = new Uint8Array(0);
@@ -138,7 +142,7 @@ export class BttAbciApp {
     if (request.flush) return { flush: {} };
     if (request.info) return { info: this.info() };
     if (request.initChain) return { initChain: this.initChain(request.initChain) };
-    if (request.checkTx) return this.checkTx(request.checkTx).then((checkTx) => ({ checkTx }));
+    if (request.checkTx) return this.checkTx(request.checkTx);
     if (request.prepareProposal) return { prepareProposal: this.prepareProposal(request.prepareProposal) };
     if (request.processProposal) return { processProposal: this.processProposal(request.processProposal) };
     if (request.finalizeBlock) return { finalizeBlock: this.finalizeBlock(request.finalizeBlock) };
@@ -206,24 +210,23 @@ export class BttAbciApp {
     return { validators: [], appHash: NO_APP_HASH };
   }
 
-  async checkTx(req: RequestCheckTx): Promise<ResponseCheckTx> {
+  /** Admission through the node's mempool; an accepted tx gets the one pre-encoded OK answer. */
+  checkTx(req: RequestCheckTx): Response | Promise<Response> {
     const { mempool, ledger } = this.node;
     if (ledger.height === 0) {
       // Genesis state is written with block 1 (as under the solo driver), which CometBFT
       // always makes at once, even when it waits for txs before other blocks.
-      return checkTxResult(ErrorCode.NOT_READY, "the chain has no block yet; retry after block 1");
+      return checkTxAnswer(ErrorCode.NOT_READY, "the chain has no block yet; retry after block 1");
     }
-    if (req.type === CheckTxType.RECHECK) {
-      // The mempool re-checked every pending tx after the last block (Commit).
-      if (mempool.has(sha256(req.tx))) return checkTxResult(ErrorCode.OK, "");
-    }
-    try {
-      await mempool.add(req.tx);
-      return checkTxResult(ErrorCode.OK, "");
-    } catch (err) {
-      const e = toBttError(err);
-      return checkTxResult(e.codeNumber, e.message);
-    }
+    // A recheck: the mempool re-checked every pending tx after the last block (Commit).
+    if (req.type === CheckTxType.RECHECK && mempool.has(sha256(req.tx))) return CHECK_TX_OK;
+    return mempool.add(req.tx).then(
+      () => CHECK_TX_OK,
+      (err) => {
+        const e = toBttError(err);
+        return checkTxAnswer(e.codeNumber, e.message);
+      },
+    );
   }
 
   prepareProposal(req: RequestPrepareProposal) {
@@ -507,6 +510,10 @@ function misbehaviorOf(evidence: readonly Misbehavior[] | undefined): BlockMisbe
     address: toHex(m.validator?.address ?? new Uint8Array(0)).toUpperCase(),
     height: m.height,
   }));
+}
+
+function checkTxAnswer(code: number, log: string): Response {
+  return { checkTx: checkTxResult(code, log) };
 }
 
 function checkTxResult(code: number, log: string): ResponseCheckTx {

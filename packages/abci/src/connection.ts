@@ -9,6 +9,23 @@ export type ConnectionLog = (
   entry: { level: "info" | "warn" | "error"; msg: string } & Record<string, unknown>,
 ) => void;
 
+/** Frames of responses that never change (see `constantResponse`), encoded once. */
+const constantFrames = new WeakMap<Response, Uint8Array>();
+
+/**
+ * Marks a response object that is returned again and again (CheckTx's "OK"): its frame is
+ * encoded here once, and every connection writes those bytes instead of encoding it anew.
+ * The object must not be changed afterwards.
+ */
+export function constantResponse(response: Response): Response {
+  constantFrames.set(response, frame(Response.encode(response).finish()));
+  return Object.freeze(response);
+}
+
+function frameOf(response: Response): Uint8Array {
+  return constantFrames.get(response) ?? frame(Response.encode(response).finish());
+}
+
 /** A request's answer, filled in when its handler returns; slots leave in arrival order. */
 interface Slot {
   out: Uint8Array | undefined;
@@ -24,6 +41,8 @@ export class AbciConnection {
   private readonly reader: FrameReader;
   private readonly slots: Slot[] = [];
   private closed = false;
+  /** A drain is scheduled for the end of this event-loop turn. */
+  private drainScheduled = false;
 
   constructor(
     private readonly socket: Socket,
@@ -88,13 +107,23 @@ export class AbciConnection {
         (err) => this.fill(slot, exception(err)),
       );
     } else {
-      slot.out = frame(Response.encode(answer).finish());
+      slot.out = frameOf(answer);
     }
   }
 
+  /**
+   * An asynchronous answer is ready. Answers often become ready in bursts (a batch of
+   * signature checks settles many CheckTx at once): they are written together after the
+   * burst, in one write, not one write (and one read on CometBFT's side) each.
+   */
   private fill(slot: Slot, response: Response): void {
-    slot.out = frame(Response.encode(response).finish());
-    this.drain();
+    slot.out = frameOf(response);
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
   }
 
   /** Writes the answers that are ready at the head of the queue, in one write. */
