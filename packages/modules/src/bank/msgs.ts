@@ -1,6 +1,7 @@
 import {
   addressBytes,
   BttError,
+  decodeMsgSendCanonical,
   MsgBurnSchema,
   MsgMintSchema,
   MsgMultiSendSchema,
@@ -31,6 +32,7 @@ export function bankMessages(keeper: BankKeeper, params: BankParamsStore) {
     messageType({
       type: "bank/Send",
       schema: MsgSendSchema,
+      decodeCanonical: decodeMsgSendCanonical,
       validate(m) {
         addressBytes(m.to, "to");
         parseCoins(m.amount);

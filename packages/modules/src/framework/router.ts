@@ -36,6 +36,24 @@ export class MessageRouter {
         type: msg.type,
       });
     }
+    const canonical = handler.decodeCanonical?.(msg.value);
+    const value = canonical ?? this.decodeReflective(handler, msg, index);
+    try {
+      handler.validate(value, sender);
+    } catch (err) {
+      if (err instanceof BttError) {
+        throw new BttError(err.code, `messages[${index}] (${msg.type}): ${err.message}`, {
+          index,
+          ...err.details,
+        });
+      }
+      throw err;
+    }
+    return { handler, value };
+  }
+
+  /** Any encoding protobuf accepts, with no field the schema does not define. */
+  private decodeReflective(handler: MessageType, msg: Msg, index: number): Message {
     let value: Message;
     try {
       value = fromBinary(handler.schema, msg.value);
@@ -54,18 +72,7 @@ export class MessageRouter {
         `messages[${index}] (${msg.type}) has fields this chain does not know`,
       );
     }
-    try {
-      handler.validate(value, sender);
-    } catch (err) {
-      if (err instanceof BttError) {
-        throw new BttError(err.code, `messages[${index}] (${msg.type}): ${err.message}`, {
-          index,
-          ...err.details,
-        });
-      }
-      throw err;
-    }
-    return { handler, value };
+    return value;
   }
 }
 
