@@ -6,6 +6,7 @@
 // Commits are read by polling node0's `/block`: a tx's latency runs from its send to the moment
 // the poll first sees it in a block. Prints a summary on stderr and one JSON line last.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -260,20 +261,43 @@ try {
   /** Tx i is answered (CheckTx ran, or the request failed): account i's next tx may go. */
   const answered = new Uint8Array(TOTAL);
   const rejections = new Map<string, number>();
+  // node:http with kept-alive connections, not fetch: the load generator shares the machine's two
+  // cores with the network it measures, and fetch's machinery cost it about twice the CPU.
+  const agents = rpcs.map(() => new Agent({ keepAlive: true, maxSockets: 32 }));
+  const postJson = (node: number, body: string) =>
+    new Promise<string>((resolvePost, rejectPost) => {
+      const req = request(
+        rpcs[node]!,
+        {
+          method: "POST",
+          agent: agents[node],
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          timeout: 60_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolvePost(Buffer.concat(chunks).toString("utf8")));
+          res.on("error", rejectPost);
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("no answer in 60 s")));
+      req.on("error", rejectPost);
+      req.end(body);
+    });
   // One HTTP request carries a JSON-RPC batch of txs for one node (CometBFT answers an array).
   const send = async (node: number, batch: number[]) => {
     inflight += batch.length;
     const now = performance.now();
     for (const i of batch) sentAt[i] = now;
     try {
-      const res = await fetch(rpcs[node]!, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: `[${batch.map((i) => `{"jsonrpc":"2.0","id":${i},"method":"broadcast_tx_sync","params":{"tx":"${txs[i]}"}}`).join(",")}]`,
-        signal: AbortSignal.timeout(60_000),
-      });
       type Answer = { result?: { code: number; log: string }; error?: { data?: string } };
-      const body = (await res.json()) as Answer | Answer[];
+      const body = JSON.parse(
+        await postJson(
+          node,
+          `[${batch.map((i) => `{"jsonrpc":"2.0","id":${i},"method":"broadcast_tx_sync","params":{"tx":"${txs[i]}"}}`).join(",")}]`,
+        ),
+      ) as Answer | Answer[];
       // CometBFT answers a batch of one with a bare object, and so a refused batch as a whole.
       const answers = Array.isArray(body) ? body : batch.map(() => body);
       for (const a of answers) {
@@ -392,6 +416,7 @@ try {
       `latency p50 ${Math.round(pct(latencies, 50))} ms, p99 ${Math.round(pct(latencies, 99))} ms; ` +
       `block time ${Math.round(blockTimeMs)} ms`,
   );
+  for (const agent of agents) agent.destroy();
   await cleanup();
   console.log(
     JSON.stringify({
