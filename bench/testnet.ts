@@ -36,6 +36,8 @@ const { values } = parseArgs({
     accounts: { type: "string", default: "10000" },
     validators: { type: "string", default: "4" },
     "block-time": { type: "string", default: "1s" },
+    /** The consensus parameter block.max_bytes (default: what `btt testnet init` writes). */
+    "max-block-bytes": { type: "string" },
     /** Requests awaiting their answer, over all nodes. */
     inflight: { type: "string", default: "1024" },
     /** Txs per HTTP request (a JSON-RPC batch). */
@@ -188,6 +190,7 @@ try {
     chainId: CHAIN_ID,
     cometbft,
     timeoutCommit: values["block-time"]!,
+    ...(values["max-block-bytes"] ? { maxBlockBytes: Number(values["max-block-bytes"]) } : {}),
     ports: (i) => ports[i]!,
   });
   fundBenchAccounts(manifest, ACCOUNTS);
@@ -226,15 +229,24 @@ try {
   const sentAt = new Float64Array(TOTAL).fill(Number.NaN);
   const committedAt = new Float64Array(TOTAL).fill(Number.NaN);
   const blocks: Array<{ height: number; txs: number; timeMs: number; seenAt: number }> = [];
+  const extraRounds: string[] = [];
   let nextHeight = (await heightOf(rpcs[0]!)) + 1;
   let polling = true;
   const poller = (async () => {
     while (polling) {
       const latest = await heightOf(rpcs[0]!).catch(() => nextHeight - 1);
       for (; nextHeight <= latest; nextHeight++) {
-        const b = await rpcGet<{ block: { header: { time: string }; data: { txs: string[] | null } } }>(
-          `${rpcs[0]}/block?height=${nextHeight}`,
-        );
+        const b = await rpcGet<{
+          block: {
+            header: { time: string };
+            data: { txs: string[] | null };
+            last_commit: { height: string; round: number } | null;
+          };
+        }>(`${rpcs[0]}/block?height=${nextHeight}`);
+        // The commit of the previous height says in which round it was decided: a round above 0
+        // means a proposal did not make it in time (timeouts, a slow PrepareProposal).
+        const lastCommit = b.block.last_commit;
+        if (lastCommit && lastCommit.round > 0) extraRounds.push(`${lastCommit.height}:r${lastCommit.round}`);
         const seenAt = performance.now();
         const blockTxs = b.block.data.txs ?? [];
         for (const tx of blockTxs) {
@@ -394,6 +406,8 @@ try {
   progress(
     `blocks seen while sending (height: txs): ${inWindow.map((b) => `${b.height}:${b.txs}`).join(" ")}`,
   );
+  if (extraRounds.length > 0)
+    progress(`heights decided after round 0 (height:round): ${extraRounds.join(" ")}`);
   progress(
     `sent ${next} of ${TOTAL} (${measuredCount} measured), rejected ${rejected}, failed ${failed}, committed ${committedCount()}; ` +
       `sender lag up to ${Math.round(maxLagMs)} ms`,

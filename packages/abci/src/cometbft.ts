@@ -118,12 +118,14 @@ export function configureCometHome(home: string, o: CometHomeOptions): void {
 /**
  * Rewrites a CometBFT home's genesis for a BTT chain: BTT's chain id, genesis time and
  * app_state (the app checks it against its own genesis.json in InitChain), keeping the
- * consensus parameters and with `validators` (default: the ones already there).
+ * consensus parameters (but `maxBlockBytes`, when given) and with `validators` (default: the
+ * ones already there).
  */
 export function writeCometGenesis(
   home: string,
   genesis: GenesisDoc,
   validators?: Array<{ address: string; pubKey: string; power: bigint; name?: string }>,
+  maxBlockBytes?: number,
 ): void {
   const path = join(home, "config", "genesis.json");
   const doc = JSON.parse(readFileSync(path, "utf8"));
@@ -131,6 +133,12 @@ export function writeCometGenesis(
   doc.genesis_time = genesis.genesis_time;
   doc.initial_height = "1";
   doc.app_state = genesis.app_state;
+  if (maxBlockBytes !== undefined) {
+    doc.consensus_params = {
+      ...doc.consensus_params,
+      block: { ...doc.consensus_params?.block, max_bytes: String(maxBlockBytes) },
+    };
+  }
   if (validators) {
     doc.validators = validators.map((v) => ({
       address: v.address,

@@ -39,6 +39,8 @@ export interface TestnetOptions {
   /** CometBFT's timeout_commit: the block time. */
   timeoutCommit: string;
   timeoutPropose?: string;
+  /** The consensus parameter block.max_bytes (default DEFAULT_TESTNET_MAX_BLOCK_BYTES). */
+  maxBlockBytes?: number;
   /** Ports of node i; default 26656 + 10·i (p2p), +1 rpc, +2 abci, and API 1317 + i. */
   ports?: (i: number) => NodePorts;
   demoAccounts?: string[];
@@ -51,6 +53,14 @@ export interface TestnetOptions {
   snapshotInterval?: number;
   now?: Date;
 }
+
+/**
+ * 1 MiB of txs a block (~5,000 transfers), not CometBFT's 21 MB: the proposer's PrepareProposal
+ * executes every candidate tx, and validators sharing a small machine must finish that well
+ * within timeout_propose (3 s) or the round fails and the next proposer, with a still larger
+ * mempool, takes longer again. A bound keeps each block's work bounded under a backlog.
+ */
+export const DEFAULT_TESTNET_MAX_BLOCK_BYTES = 1024 * 1024;
 
 export interface TestnetNode {
   name: string;
@@ -222,7 +232,12 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
       },
     };
     writeFileSync(paths.config, `${JSON.stringify(config, null, 2)}\n`);
-    writeCometGenesis(n.cometHome, genesis, cometValidators);
+    writeCometGenesis(
+      n.cometHome,
+      genesis,
+      cometValidators,
+      opts.maxBlockBytes ?? DEFAULT_TESTNET_MAX_BLOCK_BYTES,
+    );
     configureCometHome(n.cometHome, {
       proxyApp: config.abci.address,
       rpcPort: n.ports.rpc,

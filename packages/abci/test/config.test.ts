@@ -97,6 +97,17 @@ describe("CometBFT home files", () => {
     expect(g.validators).toEqual([
       { address: "AB", pub_key: { type: "tendermint/PubKeyEd25519", value: "cHVi" }, power: "3", name: "v" },
     ]);
+    // A block size bound replaces max_bytes and keeps the other consensus parameters.
+    writeFileSync(
+      join(home, "config", "genesis.json"),
+      JSON.stringify({ consensus_params: { block: { max_bytes: "22020096", max_gas: "-1" }, evidence: {} } }),
+    );
+    writeCometGenesis(home, genesis, undefined, 1024 * 1024);
+    const bounded = JSON.parse(readFileSync(join(home, "config", "genesis.json"), "utf8"));
+    expect(bounded.consensus_params).toEqual({
+      block: { max_bytes: "1048576", max_gas: "-1" },
+      evidence: {},
+    });
   });
 
   it("initTestnet refuses a validator count out of range before touching anything", () => {
