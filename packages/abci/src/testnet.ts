@@ -62,6 +62,13 @@ export interface TestnetOptions {
  */
 export const DEFAULT_TESTNET_MAX_BLOCK_BYTES = 1024 * 1024;
 
+/**
+ * Under CometBFT, txs reach CheckTx one or a few at a time; a check that waits up to 5 ms for
+ * others verifies in a larger native batch, at about half the CPU per signature. On four
+ * validators sharing two cores: 888–924 tx/s against 844–873 without (bench:testnet --rate 1500).
+ */
+export const TESTNET_VERIFY_LINGER_MS = 5;
+
 export interface TestnetNode {
   name: string;
   /** The BTT home (config.json, genesis.json, data/); CometBFT's home is its `cometbft/`. */
@@ -222,6 +229,7 @@ export function initTestnet(dir: string, opts: TestnetOptions): TestnetManifest 
       ...baseConfig,
       validator: n.bttAddress,
       verifyThreads,
+      verifyLingerMs: TESTNET_VERIFY_LINGER_MS,
       api: { ...baseConfig.api, port: n.ports.api },
       abci: {
         address: `tcp://127.0.0.1:${n.ports.abci}`,

@@ -16,6 +16,8 @@ export interface NodeConfig {
   mempool: MempoolOptions;
   /** Signature-verification threads; omitted = one fewer than the CPU count. */
   verifyThreads?: number;
+  /** How long a signature check may wait to join a larger batch (ms; omitted = 0, see VerifyPool). */
+  verifyLingerMs?: number;
   /** Address of this node's validator (the solo driver's proposer). */
   validator: string;
   /** The HTTP + WebSocket API that `btt start` serves (@btt/api takes these as its options). */
@@ -172,6 +174,9 @@ export function loadHome(home: string): { config: NodeConfig; genesis: GenesisDo
     api: readApiConfig(f.at("api"), raw.api),
     abci: readAbciConfig(f.at("abci"), raw.abci),
     ...(raw.verifyThreads === undefined ? {} : { verifyThreads: f.integer(raw, "verifyThreads", 0, 256) }),
+    ...(raw.verifyLingerMs === undefined
+      ? {}
+      : { verifyLingerMs: f.integer(raw, "verifyLingerMs", 0, 1000) }),
   };
   return { config, genesis };
 }
@@ -225,6 +230,7 @@ export function openHomeNode(home: string, overrides: { verifyThreads?: number }
     keepRecent: config.keepRecent,
     mempool: config.mempool,
     ...(verifyThreads === undefined ? {} : { verifyThreads }),
+    ...(config.verifyLingerMs === undefined ? {} : { verifyLingerMs: config.verifyLingerMs }),
   });
   return { node, config, genesis };
 }

@@ -14,6 +14,8 @@ export interface NodeOptions {
   mempool: MempoolOptions;
   /** Signature-verification worker threads (0 = verify in the main thread). */
   verifyThreads?: number;
+  /** How long a signature check may wait to join a larger batch (VerifyPool's lingerMs; default 0). */
+  verifyLingerMs?: number;
 }
 
 export const DEFAULT_KEEP_RECENT = 100;
@@ -60,7 +62,10 @@ export class BttNode {
 
   constructor(readonly opts: NodeOptions) {
     this.ledger = new Ledger({ dataDir: opts.dataDir, genesis: opts.genesis, keepRecent: opts.keepRecent });
-    this.verifier = new VerifyPool(opts.verifyThreads === undefined ? {} : { threads: opts.verifyThreads });
+    this.verifier = new VerifyPool({
+      ...(opts.verifyThreads === undefined ? {} : { threads: opts.verifyThreads }),
+      ...(opts.verifyLingerMs === undefined ? {} : { lingerMs: opts.verifyLingerMs }),
+    });
     const { app, committed } = this.ledger;
     this.mempool = new Mempool(
       { ...DEFAULT_MEMPOOL_OPTIONS, ...opts.mempool },

@@ -183,3 +183,29 @@ describe("VerifyPool workers", () => {
     expect(() => new VerifyPool({ threads: 0, batchSize: 0 })).toThrow(RangeError);
   });
 });
+
+describe("VerifyPool lingerMs", () => {
+  it("holds a check until later ones join its batch, then answers each on its own merits", async () => {
+    const p = pool({ threads: 0, lingerMs: 30 });
+    const a = message(101);
+    const b = message(102);
+    let firstSettled = false;
+    const first = p.verify(a, checksOf(ed, a)).then((ok) => {
+      firstSettled = true;
+      return ok;
+    });
+    // Several event-loop turns later the first check still waits for company…
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(firstSettled).toBe(false);
+    // …which arrives: a bad signature in the same batch fails only itself.
+    const second = p.verify(b, [
+      { ...checksOf(ed, b)[0]!, signature: flipped(checksOf(ed, b)[0]!.signature) },
+    ]);
+    expect(await Promise.all([first, second])).toEqual([true, false]);
+  });
+
+  it("refuses a linger outside 0–1000 ms", () => {
+    expect(() => new VerifyPool({ threads: 0, lingerMs: -1 })).toThrow(RangeError);
+    expect(() => new VerifyPool({ threads: 0, lingerMs: 1001 })).toThrow(RangeError);
+  });
+});
