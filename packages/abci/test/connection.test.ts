@@ -28,22 +28,28 @@ function responsesOf(writes: Uint8Array[]): Response[] {
   return writes.flatMap((w) => reader.push(Buffer.from(w))).map((m) => Response.decode(m));
 }
 
+/** A connection whose Echo answers wait until the test settles them (settle[i] answers request i). */
+function deferredEchoConnection(): { socket: RecordingSocket; settle: Array<() => void> } {
+  const socket = new RecordingSocket();
+  const settle: Array<() => void> = [];
+  new AbciConnection(
+    socket as unknown as Socket,
+    (req) =>
+      new Promise<Response>((resolve) => {
+        settle.push(() => resolve({ echo: { message: req.echo!.message } }));
+      }),
+    () => {},
+    1,
+    1 << 20,
+  );
+  return { socket, settle };
+}
+
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("AbciConnection", () => {
   it("writes answers that settle together in one write, in request order", async () => {
-    const socket = new RecordingSocket();
-    const settle: Array<() => void> = [];
-    new AbciConnection(
-      socket as unknown as Socket,
-      (req) =>
-        new Promise<Response>((resolve) => {
-          settle.push(() => resolve({ echo: { message: req.echo!.message } }));
-        }),
-      () => {},
-      1,
-      1 << 20,
-    );
+    const { socket, settle } = deferredEchoConnection();
     socket.emit("data", requestBytes(...["a", "b", "c"].map((message) => ({ echo: { message } }))));
     expect(settle).toHaveLength(3);
     // Settled out of order, in one burst: one write after the burst, answers in request order.
@@ -58,18 +64,7 @@ describe("AbciConnection", () => {
   });
 
   it("holds a settled answer until every earlier one is ready", async () => {
-    const socket = new RecordingSocket();
-    const settle: Array<() => void> = [];
-    new AbciConnection(
-      socket as unknown as Socket,
-      (req) =>
-        new Promise<Response>((resolve) => {
-          settle.push(() => resolve({ echo: { message: req.echo!.message } }));
-        }),
-      () => {},
-      1,
-      1 << 20,
-    );
+    const { socket, settle } = deferredEchoConnection();
     socket.emit("data", requestBytes({ echo: { message: "first" } }, { echo: { message: "second" } }));
     settle[1]!();
     await nextTurn();
