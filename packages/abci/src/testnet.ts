@@ -65,7 +65,8 @@ export const DEFAULT_TESTNET_MAX_BLOCK_BYTES = 1024 * 1024;
 /**
  * Under CometBFT, txs reach CheckTx one or a few at a time; a check that waits up to 5 ms for
  * others verifies in a larger native batch, at about half the CPU per signature. On four
- * validators sharing two cores: 888–924 tx/s against 844–873 without (bench:testnet --rate 1500).
+ * validators sharing two cores: 888–924 tx/s end to end against 844–873 without (bench:testnet
+ * --rate 1500).
  */
 export const TESTNET_VERIFY_LINGER_MS = 5;
 
