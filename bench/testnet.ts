@@ -26,6 +26,7 @@ import { Application, type GenesisDoc, homePaths, validateGenesis } from "@btt/n
 import { toJson } from "@bufbuild/protobuf";
 import { freePort } from "../packages/abci/test/comet-helpers.ts";
 import { benchSigner } from "./accounts.ts";
+import { commitRate } from "./commit-rate.ts";
 
 const { values } = parseArgs({
   options: {
@@ -401,11 +402,7 @@ try {
   // The chain's commit rate in the window: the txs of its blocks after the first, over the block
   // time from the first to the last (a block of ~3,000 txs more or less in a fixed 30 s window
   // would swing the figure by ~10%).
-  const tps =
-    inWindow.length > 1
-      ? (inWindow.slice(1).reduce((n, b) => n + b.txs, 0) * 1000) /
-        (inWindow.at(-1)!.timeMs - inWindow[0]!.timeMs)
-      : endToEndTps;
+  const tps = commitRate(inWindow.map((b) => ({ atMs: b.timeMs, txs: b.txs }))) ?? endToEndTps;
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
   const fmt = (s: number) => s.toFixed(1);

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { createTxBody, encodeTx, signTx } from "@btt/core";
 import { bankMsg } from "@btt/modules";
 import { benchChain, startBenchNode, startProfile } from "./chain.ts";
+import { commitRate } from "./commit-rate.ts";
 
 const { values } = parseArgs({
   options: {
@@ -95,7 +96,7 @@ let lastCommitAt = 0;
 let committedInWindow = 0;
 let measureEnd = Number.POSITIVE_INFINITY;
 /** The commits inside the measured window: when, and how many txs each. */
-const windowCommits: Array<{ at: number; txs: number }> = [];
+const windowCommits: Array<{ atMs: number; txs: number }> = [];
 let maxRss = 0;
 const blockSizes: number[] = [];
 const closeMs: number[] = [];
@@ -114,7 +115,7 @@ node.onBlock((b, timing) => {
   committed += b.block.txs.length;
   if (now >= measureFrom && now <= measureEnd) {
     committedInWindow += b.block.txs.length;
-    windowCommits.push({ at: now, txs: b.block.txs.length });
+    windowCommits.push({ atMs: now, txs: b.block.txs.length });
   }
   if (Number(b.block.header!.height) === KEEP_RECENT + 2) {
     bytesAtWindowFull = dirBytes(dataDir);
@@ -165,12 +166,8 @@ const pct = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 const bytesPerTx = (dirBytes(dataDir) - bytesAtWindowFull) / Math.max(1, committed - committedAtWindowFull);
 await bench.close();
-const commitRate =
-  windowCommits.length >= 2
-    ? (windowCommits.slice(1).reduce((n, c) => n + c.txs, 0) * 1000) /
-      (windowCommits.at(-1)!.at - windowCommits[0]!.at)
-    : committedInWindow / SECONDS;
-progress(`commit rate in the window: ${Math.round(commitRate)}/s over ${windowCommits.length} commits`);
+const windowRate = commitRate(windowCommits) ?? committedInWindow / SECONDS;
+progress(`commit rate in the window: ${Math.round(windowRate)}/s over ${windowCommits.length} commits`);
 progress(
   `committed in the ${SECONDS} s window: ${committedInWindow} (${Math.round(committedInWindow / SECONDS)}/s); ` +
     `the window's ${measured} submissions took ${elapsedS.toFixed(1)} s to the last commit ` +
@@ -186,7 +183,7 @@ progress(
 );
 console.log(
   JSON.stringify({
-    tps: Math.round(commitRate),
+    tps: Math.round(windowRate),
     p50_ms: Math.round(pct(50)),
     p99_ms: Math.round(pct(99)),
     bytes_per_tx: Math.round(bytesPerTx),

@@ -36,8 +36,7 @@ export class MessageRouter {
         type: msg.type,
       });
     }
-    const canonical = handler.decodeCanonical?.(msg.value);
-    const value = canonical ?? this.decodeReflective(handler, msg, index);
+    const value = handler.decodeCanonical?.(msg.value) ?? this.decodeReflective(handler, msg, index);
     try {
       handler.validate(value, sender);
     } catch (err) {
